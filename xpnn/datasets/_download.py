@@ -1,0 +1,133 @@
+"""Fetch a file from a list of mirrors into the data cache, verified by md5 and written atomically.
+
+A file under the cache directory is either absent or complete and verified: downloads stream into a temp
+file beside the destination and are renamed into place only once their checksum matches, so an
+interrupted or corrupt transfer can never be mistaken for good data later.
+"""
+import hashlib
+import http.client
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from tqdm import tqdm
+
+_CHUNK = 1 << 20
+# Some servers refuse urllib's default "Python-urllib/x.y" agent.
+_USER_AGENT = "xpnn (https://pypi.org/project/xpnn/)"
+
+
+class DownloadError(RuntimeError):
+    """Every mirror failed. ``failures`` holds one ``(url, reason)`` pair per mirror tried, in order."""
+
+    def __init__(self, dest_path, failures):
+        self.dest_path = Path(dest_path)
+        self.failures = list(failures)
+        lines = [f"could not download {self.dest_path.name} into {self.dest_path.parent}; tried:"]
+        lines += [f"  {url}: {reason}" for url, reason in self.failures] or ["  nothing: no URLs were given"]
+        super().__init__("\n".join(lines))
+
+
+class _BadContent(Exception):
+    """The server answered, but the bytes are not the file we asked for (truncated or wrong checksum)."""
+
+
+def data_root(root=None):
+    """The cache directory: ``root`` if given, else ``$XPNN_DATA``, else ``~/.cache/xpnn``."""
+    if root is not None:
+        return Path(root).expanduser()
+    env = os.environ.get("XPNN_DATA")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "xpnn"
+
+
+def md5sum(path):
+    """Hex md5 of a file, read in chunks so large files need not fit in memory."""
+    # usedforsecurity=False: this is an integrity check, and it keeps md5 usable on FIPS-mode systems.
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def is_valid(path, md5):
+    """True if ``path`` exists and its md5 is ``md5``."""
+    return Path(path).is_file() and md5sum(path) == md5
+
+
+def download(urls, dest_path, md5, desc=None, timeout=30.0):
+    """Make ``dest_path`` hold the file with checksum ``md5``, fetching it from the first mirror that works.
+
+    A file already at ``dest_path`` with the right md5 is kept; one with the wrong md5 (a corrupt or
+    truncated leftover) is replaced. ``urls`` are full URLs of the same file, tried in order; ``timeout``
+    (seconds) bounds each connection attempt and each read. Raises ``DownloadError`` naming every URL tried
+    and why it failed. Returns ``dest_path`` as a ``Path``.
+    """
+    dest_path = Path(dest_path)
+    if is_valid(dest_path, md5):
+        return dest_path
+    dest_path.parent.mkdir(parents=True, exist_ok=True)
+    failures = []
+    for url in urls:
+        try:
+            _fetch(url, dest_path, md5, desc or dest_path.name, timeout)
+            return dest_path
+        except (_BadContent, OSError, http.client.HTTPException, ValueError) as e:
+            # OSError covers URLError/HTTPError and timeouts; ValueError is urllib's "unknown url type".
+            failures.append((url, _describe(e, timeout)))
+    raise DownloadError(dest_path, failures)
+
+
+def _fetch(url, dest_path, md5, desc, timeout):
+    """Stream one URL into a temp file beside ``dest_path``; rename it into place only if it verifies."""
+    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
+    # The temp file shares the destination's directory so the final os.replace is an atomic rename.
+    fd, tmp_name = tempfile.mkstemp(dir=dest_path.parent, prefix=f".{dest_path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as tmp, urllib.request.urlopen(request, timeout=timeout) as response:
+            expected_size = _content_length(response)
+            received, got_md5 = _copy_with_progress(response, tmp, expected_size, desc)
+            tmp.flush()
+            os.fsync(tmp.fileno())  # data on disk before the rename makes it visible
+        if expected_size is not None and received != expected_size:
+            raise _BadContent(f"truncated: received {received:,} of {expected_size:,} bytes")
+        if got_md5 != md5:
+            raise _BadContent(f"md5 mismatch: expected {md5}, got {got_md5} ({received:,} bytes)")
+        os.replace(tmp_name, dest_path)
+    except BaseException:
+        # Also on Ctrl-C: never leave a partial file behind.
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def _content_length(response):
+    value = response.headers.get("Content-Length")
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def _copy_with_progress(response, out, total, desc):
+    """Copy the response body to ``out``; return (bytes copied, their md5), hashed on the way through."""
+    digest = hashlib.md5(usedforsecurity=False)
+    received = 0
+    with tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024) as bar:
+        for chunk in iter(lambda: response.read(_CHUNK), b""):
+            out.write(chunk)
+            digest.update(chunk)
+            received += len(chunk)
+            bar.update(len(chunk))
+    return received, digest.hexdigest()
+
+
+def _describe(error, timeout):
+    """A one-line reason for a failed mirror."""
+    if isinstance(error, urllib.error.HTTPError):
+        return f"HTTP {error.code} {error.reason}"
+    if isinstance(error, urllib.error.URLError):
+        error = error.reason  # the cause underneath: DNS failure, refused connection, connect timeout...
+    if isinstance(error, TimeoutError):
+        return f"timed out after {timeout:g} s"
+    if isinstance(error, (_BadContent, str)):
+        return str(error)
+    return f"{type(error).__name__}: {error}"

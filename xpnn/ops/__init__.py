@@ -1,0 +1,1 @@
+"""The differentiable ops behind Tensor's methods, one Function class each."""

@@ -1,0 +1,184 @@
+"""Elementwise arithmetic with numpy broadcasting, and matrix multiplication."""
+from ..autograd.function import Function, xp_of
+
+
+def sum_to(g, shape):
+    """Reduce a broadcast gradient ``g`` back to ``shape`` (the shape of the input that was broadcast)."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
+    g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
+
+
+class Add(Function):
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        return a + b
+
+    def backward(self, g):
+        return sum_to(g, self.shapes[0]), sum_to(g, self.shapes[1])
+
+
+class Sub(Function):
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        return a - b
+
+    def backward(self, g):
+        return sum_to(g, self.shapes[0]), sum_to(-g, self.shapes[1])
+
+
+class Mul(Function):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, g):
+        ga = sum_to(g * self.b, self.a.shape) if self.needs_input_grad[0] else None
+        gb = sum_to(g * self.a, self.b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Div(Function):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a / b
+
+    def backward(self, g):
+        ga = sum_to(g / self.b, self.a.shape) if self.needs_input_grad[0] else None
+        gb = sum_to(-g * self.a / (self.b * self.b), self.b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Neg(Function):
+    def forward(self, x):
+        return -x
+
+    def backward(self, g):
+        return -g
+
+
+class AddScalar(Function):
+    """x + c for a Python number c: no array is made for c, and c stays weakly typed (float32 stays float32)."""
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return x + self.c
+
+    def backward(self, g):
+        return g
+
+
+class MulScalar(Function):
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return x * self.c
+
+    def backward(self, g):
+        return g * self.c
+
+
+class RSubScalar(Function):
+    """c - x."""
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return self.c - x
+
+    def backward(self, g):
+        return -g
+
+
+class RDivScalar(Function):
+    """c / x."""
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        self.x = x
+        return self.c / x
+
+    def backward(self, g):
+        return -g * self.c / (self.x * self.x)
+
+
+class PowScalar(Function):
+    """x ** p for a Python number p."""
+
+    def __init__(self, p):
+        self.p = p
+
+    def forward(self, x):
+        self.x = x
+        return x ** self.p
+
+    def backward(self, g):
+        return g * (self.p * self.x ** (self.p - 1))
+
+
+class RPowScalar(Function):
+    """c ** x for a Python number c."""
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        self.y = self.c ** x
+        return self.y
+
+    def backward(self, g):
+        return g * self.y * xp_of(self.y).log(self.c).astype(self.y.dtype)
+
+
+class Pow(Function):
+    """a ** b, both tensors."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.y = a ** b
+        return self.y
+
+    def backward(self, g):
+        xp = xp_of(self.a)
+        ga = sum_to(g * self.b * self.a ** (self.b - 1), self.a.shape) if self.needs_input_grad[0] else None
+        gb = None
+        if self.needs_input_grad[1]:
+            # d(a^b)/db = a^b log a; where a == 0 torch defines it as 0 (avoids 0 * -inf = nan).
+            safe_log = xp.log(xp.where(self.a > 0, self.a, 1))
+            gb = sum_to(g * self.y * safe_log, self.b.shape)
+        return ga, gb
+
+
+class MatMul(Function):
+    """a @ b for 1-D and N-D operands, with batch broadcasting, as numpy.matmul."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a @ b
+
+    def backward(self, g):
+        xp = xp_of(g)
+        a, b = self.a, self.b
+        # Promote 1-D operands to matrices, as matmul does, so one formula covers every case.
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = g
+        if a.ndim == 1:
+            g2 = xp.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = xp.expand_dims(g2, -1)
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = sum_to(g2 @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+        if self.needs_input_grad[1]:
+            gb = sum_to(xp.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
+        return ga, gb

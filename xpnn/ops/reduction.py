@@ -1,0 +1,104 @@
+"""Reductions over one, several or all dimensions."""
+from ..autograd.function import Function, xp_of
+
+
+def normalize_dims(dim, ndim):
+    """``dim`` (None, int or tuple, negatives allowed) -> sorted tuple of non-negative axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    out = []
+    for d in dims:
+        if not -max(ndim, 1) <= d < max(ndim, 1):
+            raise IndexError(f"dimension {d} is out of range for a tensor with {ndim} dimensions")
+        out.append(d % max(ndim, 1))
+    return tuple(sorted(set(out)))
+
+
+def _expand_back(g, in_shape, axes, keepdim):
+    """Give a reduced gradient back its reduced axes (size 1) so it broadcasts against the input."""
+    if not keepdim:
+        shape = list(in_shape)
+        for a in axes:
+            shape[a] = 1
+        g = g.reshape(shape)
+    return g
+
+
+class Sum(Function):
+    def __init__(self, dim=None, keepdim=False):
+        self.dim, self.keepdim = dim, keepdim
+
+    def forward(self, x):
+        self.shape = x.shape
+        self.axes = normalize_dims(self.dim, x.ndim)
+        return x.sum(axis=self.axes, keepdims=self.keepdim)
+
+    def backward(self, g):
+        g = _expand_back(g, self.shape, self.axes, self.keepdim)
+        return xp_of(g).broadcast_to(g, self.shape).copy()
+
+
+class Mean(Function):
+    def __init__(self, dim=None, keepdim=False):
+        self.dim, self.keepdim = dim, keepdim
+
+    def forward(self, x):
+        self.shape = x.shape
+        self.axes = normalize_dims(self.dim, x.ndim)
+        self.count = 1
+        for a in self.axes:
+            self.count *= x.shape[a]
+        return x.mean(axis=self.axes, keepdims=self.keepdim)
+
+    def backward(self, g):
+        g = _expand_back(g, self.shape, self.axes, self.keepdim) / self.count
+        return xp_of(g).broadcast_to(g, self.shape).copy()
+
+
+class MaxAll(Function):
+    """max (or min) over dimensions without indices; the gradient is shared evenly between ties, as in torch."""
+
+    def __init__(self, dim=None, keepdim=False, mode="max"):
+        self.dim, self.keepdim, self.mode = dim, keepdim, mode
+
+    def forward(self, x):
+        self.x = x
+        self.axes = normalize_dims(self.dim, x.ndim)
+        reduce = x.max if self.mode == "max" else x.min
+        self.y = reduce(axis=self.axes, keepdims=True)
+        return self.y if self.keepdim else self.y.reshape([n for i, n in enumerate(x.shape) if i not in self.axes])
+
+    def backward(self, g):
+        g = _expand_back(g, self.x.shape, self.axes, self.keepdim)
+        hit = self.x == self.y
+        return g * hit / hit.sum(axis=self.axes, keepdims=True)
+
+
+class MaxDim(Function):
+    """max (or min) along one dimension with indices; the gradient goes to the index returned."""
+
+    def __init__(self, dim, keepdim=False, mode="max"):
+        self.dim, self.keepdim, self.mode = dim, keepdim, mode
+
+    def forward(self, x):
+        xp = xp_of(x)
+        self.shape = x.shape
+        self.axis = normalize_dims(self.dim, x.ndim)[0] if x.ndim else 0
+        arg = xp.argmax if self.mode == "max" else xp.argmin
+        idx = xp.expand_dims(arg(x, axis=self.axis), self.axis) if x.ndim else arg(x).reshape(())
+        self.idx = idx
+        values = xp.take_along_axis(x, idx, axis=self.axis) if x.ndim else x
+        if not self.keepdim and x.ndim:
+            values, idx = values.squeeze(self.axis), idx.squeeze(self.axis)
+        return values, idx.astype(xp.int64)
+
+    def backward(self, g, _g_idx):
+        xp = xp_of(g)
+        gx = xp.zeros(self.shape, dtype=g.dtype)
+        if not self.shape:
+            return gx + g
+        if not self.keepdim:
+            g = xp.expand_dims(g, self.axis)
+        xp.put_along_axis(gx, self.idx, g, axis=self.axis)
+        return gx
