@@ -47,6 +47,9 @@ class StrictArray(NDArrayOperatorsMixin):
 
     # -- the rest of the ndarray interface, forwarded ---------------------------------------------------------
     def __getattr__(self, name):
+        if name.startswith("__"):
+            # __array_interface__ / __array_struct__ would let numpy read the data behind our back.
+            raise AttributeError(name)
         attr = getattr(self._a, name)
         if callable(attr):
             def method(*args, **kwargs):

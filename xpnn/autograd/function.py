@@ -37,6 +37,8 @@ class Function:
 
         tensors = [x if isinstance(x, Tensor) else as_tensor_like(x, inputs) for x in inputs]
         arrays = [t.data for t in tensors]
+        if len(arrays) > 1:
+            get_array_module(*arrays)  # a clear error when inputs live on two backends
         record = is_grad_enabled() and any(t.requires_grad for t in tensors)
         self.needs_input_grad = tuple(t.requires_grad for t in tensors) if record else (False,) * len(tensors)
         outs = self.forward(*arrays)
@@ -45,6 +47,8 @@ class Function:
         if record:
             self.inputs = tensors
             self.outputs = [weakref.ref(o) for o in outputs]
+            if multi:
+                self.output_meta = [(o.data.shape, o.data.dtype) for o in outputs]
             for o in outputs:
                 o.creator = self
         return tuple(outputs) if multi else outputs[0]
@@ -104,8 +108,8 @@ def backward(root, grad=None, retain_graph=False):
             continue
         if len(gys) > 1 and any(g is None for g in gys):
             # Multi-output ops get zeros for outputs that did not influence the root.
-            gys = [g if g is not None else get_array_module(o.data).zeros_like(o.data)
-                   for g, o in zip(gys, (r() for r in fn.outputs))]
+            xp = get_array_module(*gys)
+            gys = [g if g is not None else xp.zeros(shape, dtype=dtype) for g, (shape, dtype) in zip(gys, fn.output_meta)]
         gxs = fn.backward(*gys)
         if not isinstance(gxs, tuple):
             gxs = (gxs,)

@@ -149,26 +149,26 @@ class Tensor:
 
     # -- arithmetic ----------------------------------------------------------------------------------------
     def __add__(self, other):
-        return A.AddScalar(other)(self) if _is_scalar(other) else A.Add()(self, other)
+        return A.AddScalar(_py(other))(self) if _is_scalar(other) else A.Add()(self, other)
 
     __radd__ = __add__
 
     def __sub__(self, other):
-        return A.AddScalar(-other)(self) if _is_scalar(other) else A.Sub()(self, other)
+        return A.AddScalar(-_py(other))(self) if _is_scalar(other) else A.Sub()(self, other)
 
     def __rsub__(self, other):
-        return A.RSubScalar(other)(self) if _is_scalar(other) else A.Sub()(other, self)
+        return A.RSubScalar(_py(other))(self) if _is_scalar(other) else A.Sub()(other, self)
 
     def __mul__(self, other):
-        return A.MulScalar(other)(self) if _is_scalar(other) else A.Mul()(self, other)
+        return A.MulScalar(_py(other))(self) if _is_scalar(other) else A.Mul()(self, other)
 
     __rmul__ = __mul__
 
     def __truediv__(self, other):
-        return A.MulScalar(1.0 / other)(self) if _is_scalar(other) else A.Div()(self, other)
+        return A.MulScalar(1.0 / _py(other))(self) if _is_scalar(other) else A.Div()(self, other)
 
     def __rtruediv__(self, other):
-        return A.RDivScalar(other)(self) if _is_scalar(other) else A.Div()(other, self)
+        return A.RDivScalar(_py(other))(self) if _is_scalar(other) else A.Div()(other, self)
 
     def __neg__(self):
         return A.Neg()(self)
@@ -177,10 +177,10 @@ class Tensor:
         return self
 
     def __pow__(self, other):
-        return A.PowScalar(other)(self) if _is_scalar(other) else A.Pow()(self, other)
+        return A.PowScalar(_py(other))(self) if _is_scalar(other) else A.Pow()(self, other)
 
     def __rpow__(self, other):
-        return A.RPowScalar(other)(self) if _is_scalar(other) else A.Pow()(other, self)
+        return A.RPowScalar(_py(other))(self) if _is_scalar(other) else A.Pow()(other, self)
 
     def __matmul__(self, other):
         return A.MatMul()(self, other)
@@ -196,7 +196,7 @@ class Tensor:
 
     # -- comparisons (no gradient) ------------------------------------------------------------------------
     def _compare(self, other, op):
-        other = other.data if isinstance(other, Tensor) else _unwrap_scalar(other)
+        other = other.data if isinstance(other, Tensor) else _py(other)
         _backend.get_array_module(self.data, None if _is_scalar(other) else other)
         return Tensor(op(self.data, other))
 
@@ -217,6 +217,15 @@ class Tensor:
 
     def __ge__(self, other):
         return self._compare(other, lambda a, b: a >= b)
+
+    def __and__(self, other):
+        return self._compare(other, lambda a, b: a & b)
+
+    def __or__(self, other):
+        return self._compare(other, lambda a, b: a | b)
+
+    def __invert__(self):
+        return Tensor(~self.data)
 
     __hash__ = object.__hash__
 
@@ -407,7 +416,7 @@ def _is_scalar(x):
     return isinstance(x, numbers.Number) and not isinstance(x, np.ndarray)
 
 
-def _unwrap_scalar(x):
+def _py(x):
     # numpy scalars (np.float64(2.0)) would promote float32 data to float64 (NumPy 2); Python scalars do not.
     return x.item() if isinstance(x, np.generic) else x
 
@@ -459,7 +468,7 @@ def as_tensor_like(x, inputs):
         ref = next((t for t in inputs if isinstance(t, Tensor)), None)
         dtype = ref.dtype if ref is not None and _is_float(ref.dtype) else None
         backend = ref._backend() if ref is not None else _backend.current_backend()
-        return Tensor(backend.asarray(_unwrap_scalar(x), dtype=dtype))
+        return Tensor(backend.asarray(_py(x), dtype=dtype))
     if isinstance(x, (list, tuple)):
         return Tensor(_backend.current_backend().asarray(np.asarray(x)))
     _backend.backend_of(x)  # a clear error for things that are not arrays at all
