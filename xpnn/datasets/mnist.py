@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data.dataset import Dataset
-from . import _download
+from . import _download  # by module: MNIST's `download` argument would shadow the function
 from ._download import DownloadError, data_root, is_valid
 
 # IDX type codes (third byte of the magic number) -> numpy dtype; multi-byte types are big-endian.
@@ -134,8 +134,8 @@ class MNIST(ImageDataset):
         prefix = "train" if train else "t10k"
         return f"{prefix}-images-idx3-ubyte.gz", f"{prefix}-labels-idx1-ubyte.gz"
 
-    @classmethod
-    def offline_sample(cls, train=True):
+    @staticmethod
+    def offline_sample(train=True):
         """The real MNIST test images shipped with xpnn: ``train`` gives the first 8,000, else the last 2,000."""
         return MNISTOfflineSample(train)
 
@@ -152,7 +152,7 @@ class MNIST(ImageDataset):
 
     def __repr__(self):
         split = "train" if self.train else "test"
-        return f"MNIST(split={split!r}, samples={len(self):,}, root='{self.root}')"
+        return f"MNIST(split={split!r}, samples={len(self):,}, root={str(self.root)!r})"
 
 
 class MNISTOfflineSample(ImageDataset):
