@@ -199,3 +199,14 @@ def test_setitem_on_leaf_requiring_grad_needs_no_grad(backend):
 def test_repr_mentions_dtype_and_backend(backend):
     r = repr(xpnn.tensor([1.0], requires_grad=True))
     assert "float32" in r and backend in r and "requires_grad=True" in r
+
+
+def test_leaf_gradients_never_share_memory(backend):
+    a = xpnn.tensor([1.0, 2.0], requires_grad=True)
+    b = xpnn.tensor([3.0, 4.0], requires_grad=True)
+    c = xpnn.tensor([[5.0, 6.0]], requires_grad=True)
+    upstream = xpnn.tensor([1.0, 1.0])
+    (a + b + c.reshape(2)).backward(upstream)
+    a.grad.data *= 10  # e.g. gradient clipping in place
+    assert b.grad.tolist() == [1.0, 1.0] and c.grad.tolist() == [[1.0, 1.0]]
+    assert upstream.tolist() == [1.0, 1.0]

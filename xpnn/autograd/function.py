@@ -13,7 +13,8 @@ Writing an op::
     y = Exp()(x)                         # x: Tensor -> y: Tensor, graph recorded when grad is enabled
 
 ``self.needs_input_grad`` (a tuple of bools, one per input) is set before ``forward`` runs, so an op can skip
-saving what no gradient will use. Non-tensor arguments go to ``__init__``.
+saving what no gradient will use. Non-tensor arguments go to ``__init__``. ``backward`` must not modify the
+gradients it receives in place: the same array may also be another tensor's gradient.
 """
 import weakref
 
@@ -90,12 +91,14 @@ def backward(root, grad=None, retain_graph=False):
         get_array_module(root.data, grad_array)
 
     if root.creator is None:
-        root._accumulate_grad(grad_array)
+        root._accumulate_grad(grad_array, owned=grad is None)
         return
 
     # id(tensor) -> (tensor, gradient so far); holding the tensor keeps its id from being reused when the
     # function that consumed it is released before the function that produced it runs.
     grads = {id(root): (root, grad_array)}
+    # Arrays already handed out as someone's .grad (the caller's grad too): a second leaf gets a copy.
+    handed = {id(grad_array)} if grad is not None else set()
     for fn in _topological_order(root.creator):
         if getattr(fn, "released", False):
             raise RuntimeError("backward through a graph that was already freed: a second backward() over the same "
@@ -120,7 +123,9 @@ def backward(root, grad=None, retain_graph=False):
                 raise RuntimeError(f"internal error in {type(fn).__name__}.backward: gradient of shape "
                                    f"{tuple(gx.shape)} for an input of shape {x.shape}")
             if x.creator is None:
-                x._accumulate_grad(gx)
+                owned = id(gx) not in handed and gx.base is None
+                handed.add(id(gx))
+                x._accumulate_grad(gx, owned)
             else:
                 prev = grads.get(id(x))
                 grads[id(x)] = (x, gx if prev is None else prev[1] + gx)

@@ -133,13 +133,16 @@ class Tensor:
     def backward(self, grad=None, retain_graph=False):
         _run_backward(self, grad, retain_graph)
 
-    def _accumulate_grad(self, g):
+    def _accumulate_grad(self, g, owned):
+        """Add ``g`` to ``self.grad``. ``owned`` says whether g may be kept as is: a gradient array that is
+        a view, or that another tensor's .grad already holds, must be copied, or an in-place update of one
+        .grad (accumulation, clipping) would change the other."""
         if not self.requires_grad:
             return
         if g.dtype != self.dtype:
-            g = g.astype(self.dtype)
+            g, owned = g.astype(self.dtype), True
         if self.grad is None:
-            self.grad = Tensor(g.copy() if g.base is not None else g)
+            self.grad = Tensor(g if owned else g.copy())
         else:
             self.grad.data += g
 

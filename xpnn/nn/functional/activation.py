@@ -1,0 +1,193 @@
+"""Activations and (log-)softmax as torch.nn.functional, each one Function with a hand-written backward.
+
+``inplace=True`` is accepted where torch has it so that torch code runs unchanged; xpnn always computes out of
+place (the values returned are the same, the input is left as it was).
+"""
+import math
+import numbers
+
+from ...autograd.function import Function, xp_of
+from ...backend import backend_of
+from ...ops import math as M
+from ...ops.reduction import normalize_dims
+
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_GELU_CUBIC = 0.044715  # the cubic coefficient of the tanh approximation (Hendrycks & Gimpel), as torch
+
+
+def relu(input, inplace=False):
+    return M.ReLU()(input)
+
+
+def sigmoid(input):
+    return M.Sigmoid()(input)
+
+
+def tanh(input):
+    return M.Tanh()(input)
+
+
+class LeakyReLUFunction(Function):
+    def __init__(self, negative_slope):
+        self.negative_slope = negative_slope
+
+    def forward(self, x):
+        xp = xp_of(x)
+        self.positive = x > 0  # a bool mask is all backward needs (x <= 0 takes the slope, as in torch)
+        # max + slope * min: the same values as a where(), at a fraction of numpy's cost for where()
+        y = xp.minimum(x, 0.0)
+        y *= self.negative_slope
+        y += xp.maximum(x, 0.0)
+        return y
+
+    def backward(self, g):
+        # the local slope, 1 or negative_slope, built from the mask without a where()
+        gx = self.positive.astype(g.dtype)
+        gx *= 1.0 - self.negative_slope
+        gx += self.negative_slope
+        gx *= g
+        return gx
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return LeakyReLUFunction(float(negative_slope))(input)
+
+
+class SoftplusFunction(Function):
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (torch's linear regime)."""
+
+    def __init__(self, beta, threshold):
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        xp = xp_of(x)
+        self.x = x
+        bx = x * self.beta
+        # logaddexp(0, bx) is log(1 + exp(bx)) without overflow for large bx.
+        return xp.where(bx > self.threshold, x, xp.logaddexp(0.0, bx) / self.beta)
+
+    def backward(self, g):
+        xp = xp_of(g)
+        bx = self.x * self.beta
+        slope = 0.5 * (1.0 + xp.tanh(0.5 * bx))  # sigmoid(bx), with no overflow
+        return xp.where(bx > self.threshold, g, g * slope)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    return SoftplusFunction(float(beta), float(threshold))(input)
+
+
+class ELUFunction(Function):
+    def __init__(self, alpha):
+        self.alpha = alpha
+
+    def forward(self, x):
+        xp = xp_of(x)
+        self.positive = x > 0
+        # max(x, 0) + alpha expm1(min(x, 0)): each term is 0 on the other side, and exp never sees a large x.
+        self.y = xp.expm1(xp.minimum(x, 0.0))
+        self.y *= self.alpha
+        self.y += xp.maximum(x, 0.0)
+        return self.y
+
+    def backward(self, g):
+        # For x <= 0, d/dx alpha (exp(x) - 1) = alpha exp(x) = y + alpha.
+        return xp_of(g).where(self.positive, g, g * (self.y + self.alpha))
+
+
+def elu(input, alpha=1.0, inplace=False):
+    return ELUFunction(float(alpha))(input)
+
+
+class GELUFunction(Function):
+    """x Phi(x), Phi the standard normal CDF (exact, through erf), or torch's tanh approximation of it."""
+
+    def __init__(self, approximate):
+        self.approximate = approximate
+
+    def forward(self, x):
+        self.x = x
+        if self.approximate == "tanh":
+            self.t = xp_of(x).tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x))
+            return 0.5 * x * (1.0 + self.t)
+        self.cdf = 0.5 * (1.0 + backend_of(x).erf(x * _SQRT_HALF))
+        return x * self.cdf
+
+    def backward(self, g):
+        xp, x = xp_of(g), self.x
+        if self.approximate == "tanh":
+            inner_slope = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_CUBIC * x * x)
+            return g * (0.5 * (1.0 + self.t) + 0.5 * x * (1.0 - self.t * self.t) * inner_slope)
+        pdf = _INV_SQRT_2PI * xp.exp(-0.5 * x * x)
+        return g * (self.cdf + x * pdf)
+
+
+def gelu(input, approximate="none"):
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return GELUFunction(approximate)(input)
+
+
+class SoftmaxFunction(Function):
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        xp = xp_of(x)
+        # Subtracting the max makes every exponent <= 0: no overflow, and the result is unchanged.
+        y = x - x.max(axis=self.axis, keepdims=True)
+        xp.exp(y, out=y)
+        y /= y.sum(axis=self.axis, keepdims=True)
+        self.y = y
+        return y
+
+    def backward(self, g):
+        # J^T g = y * (g - sum(g * y)), built in one buffer.
+        gx = g * self.y
+        gx -= self.y * gx.sum(axis=self.axis, keepdims=True)
+        return gx
+
+
+class LogSoftmaxFunction(Function):
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        self.y = log_softmax_array(x, self.axis)
+        return self.y
+
+    def backward(self, g):
+        xp = xp_of(g)
+        # J^T g = g - softmax * sum(g), and softmax = exp(y).
+        gx = xp.exp(self.y)
+        gx *= -g.sum(axis=self.axis, keepdims=True)
+        gx += g
+        return gx
+
+
+def log_softmax_array(x, axis):
+    """log(softmax(x)) along ``axis`` on a raw array, stable for any magnitude (also used by cross_entropy)."""
+    xp = xp_of(x)
+    y = x - x.max(axis=axis, keepdims=True)
+    y -= xp.log(xp.exp(y).sum(axis=axis, keepdims=True))
+    return y
+
+
+def _softmax_axis(name, input, dim):
+    if input.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating point input, got dtype {input.dtype}; use .float() first")
+    if input.ndim == 0:
+        raise ValueError(f"{name}: expected an input with at least one dimension, got a 0-d tensor")
+    if not isinstance(dim, numbers.Integral):
+        raise TypeError(f"{name}: dim must be an int, got {dim!r}")
+    return normalize_dims(int(dim), input.ndim)[0]
+
+
+def softmax(input, dim):
+    return SoftmaxFunction(_softmax_axis("softmax", input, dim))(input)
+
+
+def log_softmax(input, dim):
+    return LogSoftmaxFunction(_softmax_axis("log_softmax", input, dim))(input)
