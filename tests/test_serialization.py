@@ -1,0 +1,377 @@
+import collections
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+
+import numpy as np
+import pytest
+
+import xpnn
+from xpnn import nn
+from xpnn.optim import Adam
+from xpnn.optim.lr_scheduler import MultiStepLR
+from xpnn.serialization import METADATA_ENTRY, CheckpointError
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _backends():
+    return [n for n in ("numpy", "strict", "cupy") if n in xpnn.available_backends()]
+
+
+def _host(x):
+    return x.numpy() if isinstance(x, xpnn.Tensor) else xpnn.backend.backend_of(x).to_host(x)
+
+
+def _temp_files(directory):
+    return [p for p in directory.iterdir() if p.name.endswith(".tmp")]
+
+
+def _arrays(backend_name):
+    """Arrays of many dtypes and layouts, on ``backend_name``."""
+    dest = xpnn.backend.get_backend_object(backend_name)
+    host = {
+        "f32": np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4),
+        "f64": np.array([np.pi, -0.0, np.inf, np.nan]),
+        "f16": np.array([1.5, -2.25], dtype=np.float16),
+        "i8": np.array([-128, 127], dtype=np.int8),
+        "u64": np.array([2 ** 64 - 1], dtype=np.uint64),
+        "bool": np.array([True, False]),
+        "c64": np.array([1 + 2j], dtype=np.complex64),
+        "scalar0d": np.array(7, dtype=np.int32),
+        "empty": np.zeros((0, 3), dtype=np.float32),
+        "strided": np.arange(20, dtype=np.float32).reshape(4, 5)[::2, 1::2],
+        "fortran": np.asfortranarray(np.arange(6, dtype=np.float64).reshape(2, 3)),
+    }
+    return host, {name: dest.asarray(a) for name, a in host.items()}
+
+
+def test_round_trip_keeps_structure_key_types_and_exact_values(tmp_path, backend):
+    host, arrays = _arrays(backend)
+    obj = {
+        "tensors": {"w": xpnn.tensor([[1.0, 2.0]], requires_grad=True), "b": xpnn.tensor([3], dtype=np.int64)},
+        "arrays": arrays,
+        "numbers": [0, -1, 2 ** 127 + 1, -(2 ** 70), 0.1, -0.0, float("inf"), 1e-310, True, False, None],
+        "scalars": (np.float32(2.5), np.int64(-3), np.bool_(True)),
+        "strings": ["", "ünïcode ✓", '"quoted" {json}'],
+        "keys": {0: "int", -5: "negative", 1.5: "float", True: "bool", None: "none", ("a", 1): "tuple", "0": "str"},
+        "ordered": collections.OrderedDict([("z", 1), ("a", 2)]),
+        "counter": collections.Counter({3: 2, 5: 1}),
+        "nested": [[], {}, ((),)],
+    }
+    path = tmp_path / "ckpt.npz"
+    xpnn.save(obj, path)
+    out = xpnn.load(path)
+
+    assert list(out) == list(obj)
+    w = out["tensors"]["w"]
+    assert isinstance(w, xpnn.Tensor) and w.backend == backend and w.requires_grad and w.dtype == np.float32
+    np.testing.assert_array_equal(w.numpy(), [[1.0, 2.0]])
+    b = out["tensors"]["b"]
+    assert not b.requires_grad and b.dtype == np.int64 and b.tolist() == [3]
+    for name, expected in host.items():
+        got = out["arrays"][name]
+        assert xpnn.backend.backend_of(got).name == backend
+        got = _host(got)
+        assert got.dtype == expected.dtype and got.shape == expected.shape, name
+        np.testing.assert_array_equal(got, expected, err_msg=name)
+    assert out["numbers"] == obj["numbers"] and [type(v) for v in out["numbers"]] == [type(v) for v in obj["numbers"]]
+    assert str(out["numbers"][5]) == "-0.0"
+    assert out["scalars"] == obj["scalars"] and [type(v) for v in out["scalars"]] == [np.float32, np.int64, np.bool_]
+    assert out["strings"] == obj["strings"]
+    assert list(out["keys"].items()) == list(obj["keys"].items())
+    assert [type(k) for k in out["keys"]] == [type(k) for k in obj["keys"]]
+    assert type(out["ordered"]) is collections.OrderedDict and list(out["ordered"]) == ["z", "a"]
+    assert type(out["counter"]) is collections.Counter and out["counter"] == obj["counter"]
+    assert out["nested"] == [[], {}, ((),)] and type(out["nested"][2]) is tuple
+
+
+def test_nan_is_kept_exactly(tmp_path):
+    xpnn.save({"x": float("nan")}, tmp_path / "c.npz")
+    assert np.isnan(xpnn.load(tmp_path / "c.npz")["x"])
+
+
+@pytest.mark.parametrize("saved_on", _backends())
+@pytest.mark.parametrize("loaded_on", _backends())
+def test_a_file_saved_on_one_backend_loads_on_another(tmp_path, saved_on, loaded_on):
+    host = np.arange(6, dtype=np.float32).reshape(2, 3)
+    with xpnn.use_backend(saved_on):
+        xpnn.save({"t": xpnn.tensor(host), "a": xpnn.backend.current_backend().asarray(host)}, tmp_path / "c.npz")
+    with xpnn.use_backend(loaded_on):
+        out = xpnn.load(tmp_path / "c.npz")
+    assert out["t"].backend == loaded_on
+    assert xpnn.backend.backend_of(out["a"]).name == loaded_on
+    np.testing.assert_array_equal(out["t"].numpy(), host)
+    np.testing.assert_array_equal(_host(out["a"]), host)
+
+
+def test_load_to_a_named_backend(tmp_path):
+    xpnn.save({"t": xpnn.tensor([1.0])}, tmp_path / "c.npz")
+    with xpnn.use_backend("strict"):
+        assert xpnn.load(tmp_path / "c.npz", backend="numpy")["t"].backend == "numpy"
+        assert xpnn.load(tmp_path / "c.npz")["t"].backend == "strict"
+
+
+def _mlp():
+    return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+
+
+def _train_step(model, optimizer, x, y):
+    loss = nn.CrossEntropyLoss()(model(x), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+
+def test_model_optimizer_and_scheduler_states_round_trip(tmp_path, backend):
+    x, y = xpnn.tensor(np.random.default_rng(0).standard_normal((5, 4)), dtype=np.float32), xpnn.tensor(np.array([0, 1, 2, 1, 0]))
+    model = _mlp()
+    optimizer = Adam(model.parameters(), lr=0.01, betas=(0.8, 0.9), amsgrad=True)
+    scheduler = MultiStepLR(optimizer, milestones=[1, 3, 3], gamma=0.5)
+    for _ in range(2):
+        _train_step(model, optimizer, x, y)
+        scheduler.step()
+    xpnn.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+               "epoch": 2}, tmp_path / "c.npz")
+    ckpt = xpnn.load(tmp_path / "c.npz")
+
+    assert list(ckpt["model"]) == list(model.state_dict())
+    assert list(ckpt["optimizer"]["state"]) == [0, 1, 2, 3]  # int keys, as torch's
+    assert ckpt["optimizer"]["param_groups"][0]["betas"] == (0.8, 0.9)
+    clone = _mlp()
+    clone.load_state_dict(ckpt["model"])
+    clone_optimizer = Adam(clone.parameters(), lr=0.01)
+    clone_optimizer.load_state_dict(ckpt["optimizer"])
+    clone_scheduler = MultiStepLR(clone_optimizer, milestones=[9])
+    clone_scheduler.load_state_dict(ckpt["scheduler"])
+    # Two more steps from the checkpoint (crossing the doubled milestone 3) give the same weights as the original.
+    for _ in range(2):
+        _train_step(model, optimizer, x, y)
+        scheduler.step()
+        _train_step(clone, clone_optimizer, x, y)
+        clone_scheduler.step()
+    assert clone_scheduler.get_last_lr() == scheduler.get_last_lr() == [0.01 * 0.5 ** 3]
+    for (name, a), b in zip(model.state_dict().items(), clone.state_dict().values()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
+
+
+def test_rng_state_round_trips_through_a_checkpoint(tmp_path, backend):
+    device = xpnn.backend.current_backend()
+    xpnn.random.device_rng(device).random((3,))  # create the device generator and move it on
+    xpnn.random.host_rng().random()
+    xpnn.save({"rng": xpnn.get_rng_state()}, tmp_path / "c.npz")
+    expected_host = xpnn.random.host_rng().random(4)
+    expected_device = device.to_host(xpnn.random.device_rng(device).random((4,)))
+
+    xpnn.manual_seed(123)  # anything else
+    xpnn.random.device_rng(device).random((2,))
+    xpnn.set_rng_state(xpnn.load(tmp_path / "c.npz")["rng"])
+    np.testing.assert_array_equal(xpnn.random.host_rng().random(4), expected_host)
+    np.testing.assert_array_equal(device.to_host(xpnn.random.device_rng(device).random((4,))), expected_device)
+
+
+def test_saving_an_unsupported_value_names_it_and_writes_nothing(tmp_path):
+    path = tmp_path / "c.npz"
+    with pytest.raises(TypeError, match=r"obj\['model'\]\['fn'\] of type function"):
+        xpnn.save({"model": {"fn": lambda: 0}}, path)
+    with pytest.raises(TypeError, match=r"obj\[1\].*dtype object.*pickle"):
+        xpnn.save([0, np.array([{}], dtype=object)], path)
+    with pytest.raises(TypeError, match="dict key of type frozenset"):
+        xpnn.save({frozenset(): 1}, path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_write_leaves_the_previous_file_and_no_temporary(tmp_path, monkeypatch):
+    path = tmp_path / "c.npz"
+    xpnn.save({"v": np.arange(3)}, path)
+    before = path.read_bytes()
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt  # as if Ctrl-C arrived in the middle of the write
+
+    monkeypatch.setattr(np.lib.format, "write_array", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        xpnn.save({"v": np.arange(5)}, path)
+    assert path.read_bytes() == before
+    assert _temp_files(tmp_path) == []
+
+
+def test_a_new_file_gets_the_usual_permissions(tmp_path):
+    umask = os.umask(0o022)
+    os.umask(umask)
+    xpnn.save({}, tmp_path / "c.npz")
+    assert os.stat(tmp_path / "c.npz").st_mode & 0o777 == 0o666 & ~umask
+
+
+# A writer killed in the middle of saving. Each array is followed by a pause (a slow disk), so the kill surely
+# lands while the temporary file is being written, never after the rename.
+_KILLED_WRITER = """
+import sys, time
+import numpy as np
+import xpnn
+real_write_array = np.lib.format.write_array
+def slow_write_array(*args, **kwargs):
+    real_write_array(*args, **kwargs)
+    time.sleep(0.1)
+np.lib.format.write_array = slow_write_array
+xpnn.save({f"w{i}": np.full(2 ** 21, i, dtype=np.float32) for i in range(8)}, sys.argv[1])  # 8 x 8 MiB
+"""
+
+
+def test_a_writer_killed_mid_save_leaves_the_previous_checkpoint_intact(tmp_path):
+    path = tmp_path / "ckpt.npz"
+    original = {"step": 10, "w": np.arange(100, dtype=np.float32)}
+    xpnn.save(original, path)
+    writer = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(path)],
+                              env={**os.environ, "PYTHONPATH": REPO})
+    try:
+        deadline = time.monotonic() + 60
+        while not any(t.stat().st_size > 2 ** 23 for t in _temp_files(tmp_path)):  # the first array is out
+            assert writer.poll() is None, "the writer exited before it could be interrupted"
+            assert time.monotonic() < deadline, "the writer never started writing"
+            time.sleep(0.005)
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+    assert writer.returncode == -signal.SIGKILL
+
+    loaded = xpnn.load(path)
+    assert loaded["step"] == 10
+    np.testing.assert_array_equal(loaded["w"], original["w"])
+    # The half-written temporary is left behind; it is hidden, named *.tmp, and not a loadable checkpoint.
+    [stray] = _temp_files(tmp_path)
+    assert stray.name.startswith(".ckpt.npz.")
+    with pytest.raises(CheckpointError, match="not an xpnn checkpoint.*truncated"):
+        xpnn.load(stray)
+    # The next save succeeds over it all.
+    xpnn.save({"step": 11}, path)
+    assert xpnn.load(path) == {"step": 11}
+
+
+# -- files that are not (intact) checkpoints --------------------------------------------------------------
+@pytest.fixture
+def good_checkpoint(tmp_path):
+    path = tmp_path / "good.npz"
+    xpnn.save({"model": {"w": xpnn.tensor(np.arange(6.0).reshape(2, 3))},
+               "optimizer": {"state": {0: {"step": 3, "exp_avg": np.ones(3)}}}, "rng": 2 ** 100}, path)
+    return path
+
+
+def _intact(ckpt):
+    return (np.array_equal(ckpt["model"]["w"].numpy(), np.arange(6.0, dtype=np.float32).reshape(2, 3))
+            and ckpt["optimizer"] == {"state": {0: {"step": 3, "exp_avg": ckpt["optimizer"]["state"][0]["exp_avg"]}}}
+            and np.array_equal(ckpt["optimizer"]["state"][0]["exp_avg"], np.ones(3)) and ckpt["rng"] == 2 ** 100)
+
+
+def test_every_truncation_of_a_checkpoint_is_a_clear_error(good_checkpoint, tmp_path):
+    data = good_checkpoint.read_bytes()
+    cut = tmp_path / "cut.npz"
+    # Every length near the end, where the zip's directory is, and a sample of the rest.
+    for length in sorted(set(range(0, len(data), 7)) | set(range(len(data) - 150, len(data)))):
+        cut.write_bytes(data[:length])
+        with pytest.raises(CheckpointError, match=f"{cut}: .*truncated"):
+            xpnn.load(cut)
+
+
+def test_a_damaged_byte_is_an_error_or_harmless(good_checkpoint, tmp_path):
+    # Bytes of array data and metadata are covered by the zip's CRC; others are zip bookkeeping that either
+    # breaks reading (an error) or does not matter (the data comes back intact). Never a wrong value or another
+    # exception type.
+    data = good_checkpoint.read_bytes()
+    damaged = tmp_path / "damaged.npz"
+    errors = 0
+    for i in range(0, len(data), 3):
+        flipped = bytearray(data)
+        flipped[i] ^= 0x55
+        damaged.write_bytes(flipped)
+        try:
+            assert _intact(xpnn.load(damaged)), f"byte {i} damaged: wrong values loaded without an error"
+        except CheckpointError as e:
+            assert str(damaged) in str(e)
+            errors += 1
+    assert errors > len(data) // 6
+
+
+def _write_zip(path, entries):
+    with zipfile.ZipFile(path, "w") as z:
+        for name, content in entries.items():
+            z.writestr(name, content)
+
+
+def _metadata(**changes):
+    root = {"type": "dict", "items": [[{"type": "str", "value": "a"}, {"type": "int", "value": "1"}]]}
+    return json.dumps({"format": "xpnn-checkpoint", "version": 1, "root": root, **changes})
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "not a zip/.npz archive"),
+    (b"epoch 3, loss 0.1\n", "not a zip/.npz archive"),
+    ({"x.npy": b"\x93NUMPY"}, f"without the {METADATA_ENTRY} entry"),
+    ({METADATA_ENTRY: b"\xff\xfe{"}, "corrupt checkpoint metadata"),
+    ({METADATA_ENTRY: "[1, 2]"}, "does not say format 'xpnn-checkpoint'"),
+    ({METADATA_ENTRY: "[" * 100_000}, "corrupt checkpoint metadata"),
+    ({METADATA_ENTRY: _metadata(format="other")}, "does not say format 'xpnn-checkpoint'"),
+    ({METADATA_ENTRY: _metadata(version=2)}, "format version 2, but this xpnn reads versions 1 to 1; upgrade"),
+    ({METADATA_ENTRY: _metadata(version="1")}, "format version '1'"),
+    ({METADATA_ENTRY: _metadata(root={"type": "module", "value": "os"})}, "unknown node type 'module'"),
+    ({METADATA_ENTRY: _metadata(root={"type": "list"})}, "malformed checkpoint metadata.*KeyError"),
+    ({METADATA_ENTRY: _metadata(root={"type": "int", "value": "x"})}, "malformed checkpoint metadata.*ValueError"),
+    ({METADATA_ENTRY: _metadata(root={"type": "array", "entry": "arrays/0.npy", "dtype": "<f4", "shape": []})},
+     "array entry 'arrays/0.npy' is missing"),
+])
+def test_foreign_or_malformed_files_are_clear_errors(tmp_path, content, message):
+    path = tmp_path / "bad.npz"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        _write_zip(path, content)
+    with pytest.raises(CheckpointError, match=f"{path}: .*{message}"):
+        xpnn.load(path)
+
+
+def test_a_plain_npz_is_not_a_checkpoint(tmp_path):
+    np.savez(tmp_path / "plain.npz", w=np.ones(3))
+    with pytest.raises(CheckpointError, match="plain.npz: not an xpnn checkpoint"):
+        xpnn.load(tmp_path / "plain.npz")
+
+
+def test_array_entries_must_match_their_metadata(tmp_path):
+    path = tmp_path / "c.npz"
+    xpnn.save({"w": np.ones((2, 3), dtype=np.float32)}, path)
+    with zipfile.ZipFile(path) as z:
+        entries = {name: z.read(name) for name in z.namelist()}
+    entries[METADATA_ENTRY] = entries[METADATA_ENTRY].replace(b'"<f4"', b'"<f8"')
+    _write_zip(path, entries)
+    with pytest.raises(CheckpointError, match="holds <f4 \\(2, 3\\), the metadata says <f8 \\(2, 3\\)"):
+        xpnn.load(path)
+
+
+class _Payload:
+    def __reduce__(self):
+        return (open, (MARKER, "w"))
+
+
+MARKER = None
+
+
+def test_loading_never_unpickles(tmp_path):
+    # A checkpoint whose array entry is a pickled object array that would create a file when unpickled.
+    global MARKER
+    MARKER = str(tmp_path / "code-ran")
+    path = tmp_path / "evil.npz"
+    xpnn.save({"w": np.ones(1)}, path)
+    with zipfile.ZipFile(path) as z:
+        entries = {name: z.read(name) for name in z.namelist()}
+    payload = np.empty(1, dtype=object)
+    payload[0] = _Payload()
+    with open(tmp_path / "payload.npy", "wb") as f:
+        np.lib.format.write_array(f, payload, allow_pickle=True)
+    entries["arrays/0.npy"] = (tmp_path / "payload.npy").read_bytes()
+    _write_zip(path, entries)
+    with pytest.raises(CheckpointError, match="Object arrays cannot be loaded when allow_pickle=False"):
+        xpnn.load(path)
+    assert not os.path.exists(MARKER)
