@@ -4,3 +4,4 @@ from .container import ModuleList, Sequential
 from .module import Module
 from .modules import *  # noqa: F401,F403  (every layer class, as torch.nn exposes them)
 from .parameter import Parameter
+from . import utils

@@ -1,0 +1,35 @@
+"""Adagrad: per-coordinate steps scaled by the root of the summed squared gradients, as torch.optim.Adagrad."""
+from ..autograd.function import xp_of
+from .optimizer import Optimizer, check_nonnegative
+
+
+class Adagrad(Optimizer):
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *,
+                 maximize=False):
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value, maximize=maximize))
+
+    def _check_options(self, group):
+        check_nonnegative(self, group, "lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps")
+
+    def _state_keys(self, group):
+        return ("step", "sum")
+
+    def _init_state(self, param, group):
+        return {"step": 0, "sum": xp_of(param).full_like(param, float(group["initial_accumulator_value"]))}
+
+    def _update(self, param, grad, state, group):
+        xp = xp_of(param)
+        lr, lr_decay, eps = float(group["lr"]), float(group["lr_decay"]), float(group["eps"])
+        state["step"] = step = state["step"] + 1
+        g = self._grad_with_decay(xp, param, grad, float(group["weight_decay"]), group["maximize"])
+        clr = lr / (1 + (step - 1) * lr_decay)
+        total = state["sum"]
+        std, update = self._scratch(param, 1), self._scratch(param, 2)
+        xp.multiply(g, g, out=std)
+        total += std
+        xp.sqrt(total, out=std)
+        std += eps
+        xp.multiply(g, clr, out=update)
+        update /= std
+        param -= update

@@ -1,0 +1,55 @@
+"""Adam (optionally AMSGrad) and AdamW (Adam with decoupled weight decay), as torch.optim.Adam / AdamW."""
+from ..autograd.function import xp_of
+from .optimizer import Optimizer, check_betas, check_nonnegative, decay_add_square_, lerp_
+
+
+class Adam(Optimizer):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
+                 maximize=False, decoupled_weight_decay=False):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize, decoupled_weight_decay=decoupled_weight_decay))
+
+    def _check_options(self, group):
+        check_nonnegative(self, group, "lr", "eps", "weight_decay")
+        check_betas(self, group)
+
+    def _state_keys(self, group):
+        return ("step", "exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if group["amsgrad"] else ())
+
+    def _update(self, param, grad, state, group):
+        xp = xp_of(param)
+        lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+        beta1, beta2 = (float(b) for b in group["betas"])
+        state["step"] = step = state["step"] + 1
+        decoupled = group["decoupled_weight_decay"]
+        if weight_decay and decoupled:
+            param *= 1.0 - lr * weight_decay
+        g = self._grad_with_decay(xp, param, grad, 0.0 if decoupled else weight_decay, group["maximize"])
+
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        work, update = self._scratch(param, 1), self._scratch(param, 2)
+        lerp_(xp, exp_avg, g, 1.0 - beta1, work)
+        decay_add_square_(xp, exp_avg_sq, beta2, g, 1.0 - beta2, work)
+        second_moment = exp_avg_sq
+        if group["amsgrad"]:
+            second_moment = state["max_exp_avg_sq"]
+            xp.maximum(second_moment, exp_avg_sq, out=second_moment)
+
+        # param -= lr / (1 - beta1^t) * exp_avg / (sqrt(v) / sqrt(1 - beta2^t) + eps), in torch's order of rounding.
+        denom = work
+        xp.sqrt(second_moment, out=denom)
+        denom /= (1.0 - beta2 ** step) ** 0.5
+        denom += eps
+        xp.multiply(exp_avg, lr / (1.0 - beta1 ** step), out=update)
+        update /= denom
+        param -= update
+
+
+class AdamW(Adam):
+    """Adam whose weight decay shrinks the parameters directly (``param *= 1 - lr * weight_decay``) instead of
+    adding an L2 term to the gradient that the adaptive denominator would rescale."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
+                 maximize=False):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                         maximize=maximize, decoupled_weight_decay=True)
