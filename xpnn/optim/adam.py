@@ -17,19 +17,10 @@ class Adam(Optimizer):
         return ("step", "exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if group["amsgrad"] else ())
 
     def _update(self, param, grad, state, group):
-        xp = xp_of(param)
-        lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+        xp, step, work, update = update_moments_(self, param, grad, state, group)
+        lr, eps = float(group["lr"]), float(group["eps"])
         beta1, beta2 = (float(b) for b in group["betas"])
-        state["step"] = step = state["step"] + 1
-        decoupled = group["decoupled_weight_decay"]
-        if weight_decay and decoupled:
-            param *= 1.0 - lr * weight_decay
-        g = self._grad_with_decay(xp, param, grad, 0.0 if decoupled else weight_decay, group["maximize"])
-
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        work, update = self._scratch(param, 1), self._scratch(param, 2)
-        lerp_(xp, exp_avg, g, 1.0 - beta1, work)
-        decay_add_square_(xp, exp_avg_sq, beta2, g, 1.0 - beta2, work)
         second_moment = exp_avg_sq
         if group["amsgrad"]:
             second_moment = state["max_exp_avg_sq"]
@@ -43,6 +34,24 @@ class Adam(Optimizer):
         xp.multiply(exp_avg, lr / (1.0 - beta1 ** step), out=update)
         update /= denom
         param -= update
+
+
+def update_moments_(optimizer, param, grad, state, group):
+    """What Adam and RAdam share: count the step, apply weight decay (L2 or decoupled), and update the moving
+    averages of the gradient and of its square in place. Returns (xp, step, work, update): two scratch buffers
+    shaped like the parameter for the caller's own update."""
+    xp = xp_of(param)
+    lr, weight_decay = float(group["lr"]), float(group["weight_decay"])
+    beta1, beta2 = (float(b) for b in group["betas"])
+    state["step"] = step = state["step"] + 1
+    decoupled = group["decoupled_weight_decay"]
+    if weight_decay and decoupled:
+        param *= 1.0 - lr * weight_decay
+    g = optimizer._grad_with_decay(xp, param, grad, 0.0 if decoupled else weight_decay, group["maximize"])
+    work, update = optimizer._scratch(param, 1), optimizer._scratch(param, 2)
+    lerp_(xp, state["exp_avg"], g, 1.0 - beta1, work)
+    decay_add_square_(xp, state["exp_avg_sq"], beta2, g, 1.0 - beta2, work)
+    return xp, step, work, update
 
 
 class AdamW(Adam):

@@ -1,7 +1,7 @@
 """RAdam: Adam whose adaptive step is switched on only once the variance of its estimate is tractable, with a
 rectification factor; as torch.optim.RAdam."""
-from ..autograd.function import xp_of
-from .optimizer import Optimizer, check_betas, check_nonnegative, decay_add_square_, lerp_
+from .adam import update_moments_
+from .optimizer import Optimizer, check_betas, check_nonnegative
 
 
 class RAdam(Optimizer):
@@ -18,19 +18,10 @@ class RAdam(Optimizer):
         return ("step", "exp_avg", "exp_avg_sq")
 
     def _update(self, param, grad, state, group):
-        xp = xp_of(param)
-        lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+        xp, step, work, update = update_moments_(self, param, grad, state, group)
+        lr, eps = float(group["lr"]), float(group["eps"])
         beta1, beta2 = (float(b) for b in group["betas"])
-        state["step"] = step = state["step"] + 1
-        decoupled = group["decoupled_weight_decay"]
-        if weight_decay and decoupled:
-            param *= 1.0 - lr * weight_decay
-        g = self._grad_with_decay(xp, param, grad, 0.0 if decoupled else weight_decay, group["maximize"])
-
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        update, work = self._scratch(param, 1), self._scratch(param, 2)
-        lerp_(xp, exp_avg, g, 1.0 - beta1, work)
-        decay_add_square_(xp, exp_avg_sq, beta2, g, 1.0 - beta2, work)
 
         bias_correction2 = 1.0 - beta2 ** step
         xp.divide(exp_avg, 1.0 - beta1 ** step, out=update)

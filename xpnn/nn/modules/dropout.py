@@ -17,16 +17,8 @@ class Dropout(Module):
         return f"p={self.p}"
 
 
-class Dropout2d(Module):
+class Dropout2d(Dropout):
     """Zeroes whole channels with probability p in training."""
-
-    def __init__(self, p=0.5):
-        super().__init__()
-        F.dropout_check_p(p)
-        self.p = p
 
     def forward(self, x):
         return F.dropout2d(x, self.p, self.training)
-
-    def extra_repr(self):
-        return f"p={self.p}"
