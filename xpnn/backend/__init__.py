@@ -8,12 +8,13 @@ import contextlib
 from contextvars import ContextVar
 
 from .base import Backend, BackendUnavailableError
+from .cudnn import cudnn_enabled, set_cudnn_enabled, use_cudnn
 from .cupy_backend import CupyBackend
 from .numpy_backend import NumpyBackend
 
 __all__ = ["Backend", "BackendUnavailableError", "BackendMismatchError", "set_backend", "get_backend",
            "available_backends", "use_backend", "current_backend", "get_backend_object", "backend_of",
-           "get_array_module", "register_backend", "xp"]
+           "get_array_module", "register_backend", "xp", "cudnn_enabled", "set_cudnn_enabled", "use_cudnn"]
 
 _BACKENDS = {}
 _current = ContextVar("xpnn_backend", default="numpy")

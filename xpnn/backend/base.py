@@ -5,6 +5,9 @@ the few kernels that must differ between numpy and cupy, for the kernel itself (
 """
 import numpy as np
 
+from . import conv_kernels, norm_kernels, pool_kernels
+from .erf import erf as host_erf
+
 
 class BackendUnavailableError(RuntimeError):
     """The backend exists but cannot run here (package missing, no device)."""
@@ -48,6 +51,53 @@ class Backend:
     def scatter_add(self, target, index, values):
         """``target[index] += values`` where repeated indices accumulate (unlike plain ``+=``)."""
         np.add.at(target, index, values)
+
+    def erf(self, x):
+        """The error function, elementwise, same dtype out (numpy has none: see erf.py for its accuracy)."""
+        return host_erf(x)
+
+    # -- convolution, pooling, batch norm: the portable kernels (conv_kernels.py, pool_kernels.py,
+    #    norm_kernels.py), written against self.xp; the cupy backend hands them to cuDNN where it can ----------
+    def conv2d_forward(self, x, weight, bias, geometry, keep_cols=False):
+        """(y, cols): cols is the im2col matrix kept for the weight gradient when asked (else None)."""
+        return conv_kernels.conv2d_forward(self.xp, x, weight, bias, geometry, keep_cols)
+
+    def conv2d_backward(self, x, weight, gy, geometry, cols, need_input, need_weight):
+        """(gx, gw), None where not needed; cols is conv2d_forward's (None: recomputed if needed)."""
+        return conv_kernels.conv2d_backward(self.xp, x, weight, gy, geometry, cols, need_input, need_weight)
+
+    def conv_transpose2d_forward(self, x, weight, bias, geometry, out_hw):
+        return conv_kernels.conv_transpose2d_forward(self.xp, x, weight, bias, geometry, out_hw)
+
+    def conv_transpose2d_backward(self, x, weight, gy, geometry, need_input, need_weight):
+        return conv_kernels.conv_transpose2d_backward(self.xp, x, weight, gy, geometry, need_input, need_weight)
+
+    def max_pool2d_forward(self, x, geometry):
+        return pool_kernels.max_pool2d_forward(self.xp, x, geometry)
+
+    def max_pool2d_backward(self, x, y, gy, geometry):
+        return pool_kernels.max_pool2d_backward(self.xp, x, y, gy, geometry)
+
+    def avg_pool2d_forward(self, x, geometry, count_include_pad, divisor_override):
+        return pool_kernels.avg_pool2d_forward(self.xp, x, geometry,
+                                               self._avg_divisor(x, geometry, count_include_pad, divisor_override))
+
+    def avg_pool2d_backward(self, x, y, gy, geometry, count_include_pad, divisor_override):
+        return pool_kernels.avg_pool2d_backward(self.xp, x, gy, geometry,
+                                                self._avg_divisor(x, geometry, count_include_pad, divisor_override))
+
+    def _avg_divisor(self, x, geometry, count_include_pad, divisor_override):
+        divisor = pool_kernels.avg_pool2d_divisor(x.shape, geometry, count_include_pad, divisor_override, x.dtype)
+        return divisor if isinstance(divisor, float) else self.asarray(divisor)
+
+    def batch_norm_train_forward(self, x, weight, bias, running_mean, running_var, momentum, eps):
+        """(y, mean, invstd) from x's own statistics; running_mean/var (or None) updated in place."""
+        return norm_kernels.batch_norm_train_forward(self.xp, x, weight, bias, running_mean, running_var, momentum,
+                                                     eps)
+
+    def batch_norm_backward(self, x, gy, weight, mean, invstd, batch_stats, eps):
+        """(gx, gweight, gbias); batch_stats: mean/invstd came from x (training), else they were constants."""
+        return norm_kernels.batch_norm_backward(self.xp, x, gy, weight, mean, invstd, batch_stats)
 
     def __repr__(self):
         return f"<xpnn backend {self.name!r}>"

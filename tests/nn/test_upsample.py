@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+
+import xpnn
+from xpnn import nn
+from xpnn.nn import functional as F
+
+from ..helpers import assert_close, gradcheck
+
+
+@pytest.mark.parametrize("kwargs, shape", [
+    ({"scale_factor": 2}, (2, 3, 4, 5)),
+    ({"scale_factor": (3, 2)}, (1, 2, 3, 3)),
+    ({"scale_factor": 1.5}, (2, 1, 5, 4)),
+    ({"scale_factor": 0.5}, (1, 2, 7, 6)),
+    ({"size": (7, 3)}, (2, 2, 4, 5)),
+    ({"size": 8}, (1, 1, 4, 4)),
+])
+def test_upsample_nearest_matches_torch(backend, kwargs, shape):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    xo, xt = xpnn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    yo, yt = nn.Upsample(**kwargs)(xo), torch.nn.Upsample(**kwargs)(xt)
+    assert_close(yo, yt)
+    assert yo.dtype == np.float32 and yo.backend == backend
+    gy = np.random.default_rng(1).standard_normal(yt.shape).astype(np.float32)
+    (yo * xpnn.tensor(gy)).sum().backward()
+    (yt * torch.tensor(gy)).sum().backward()
+    assert_close(xo.grad, xt.grad, atol=1e-5)
+
+
+def test_interpolate_gradcheck(backend):
+    x = np.random.default_rng(0).standard_normal((2, 2, 3, 4))
+    gradcheck(lambda t: F.interpolate(t, scale_factor=2), x)
+    gradcheck(lambda t: F.interpolate(t, size=(5, 7)), x)
+
+
+def test_errors(backend):
+    with pytest.raises(ValueError, match=r"Upsample\(scale_factor=2.0\): expected a 4-D input .*\(3, 4, 4\)"):
+        nn.Upsample(scale_factor=2)(xpnn.zeros(3, 4, 4))
+    with pytest.raises(ValueError, match="mode 'bilinear' is not supported"):
+        nn.Upsample(scale_factor=2, mode="bilinear")
+    with pytest.raises(ValueError, match="exactly one of size and scale_factor"):
+        F.interpolate(xpnn.zeros(1, 1, 2, 2))
+
+
+def test_repr():
+    assert repr(nn.Upsample(scale_factor=2)) == "Upsample(scale_factor=2.0, mode='nearest')"
+    assert repr(nn.Upsample((4, 6))) == "Upsample(size=(4, 6), mode='nearest')"

@@ -1,0 +1,144 @@
+"""2-D convolution and transposed convolution, as torch.nn.functional. Each is one Function whose forward and
+backward are kernels of the inputs' backend (portable im2col + GEMM, or cuDNN on cupy)."""
+from ...autograd.function import Function, xp_of
+from ...backend import backend_of
+from ...backend.conv_kernels import ConvGeometry
+
+
+def pair(value, what, minimum=0):
+    """An int or a pair of ints -> (height, width), each >= minimum."""
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(values) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        raise TypeError(f"{what} must be an int or a pair of ints, got {value!r}")
+    if any(v < minimum for v in values):
+        raise ValueError(f"{what} must be >= {minimum}, got {value!r}")
+    return values
+
+
+def conv_padding(padding, kernel_hw, dilation, stride):
+    """torch's padding argument (int, pair, 'valid' or 'same') -> (height, width) pair."""
+    if padding == "valid":
+        return (0, 0)
+    if padding == "same":
+        if stride != (1, 1):
+            raise ValueError("padding='same' is not supported for strided convolutions (as in torch)")
+        totals = [dilation[a] * (kernel_hw[a] - 1) for a in (0, 1)]
+        if any(t % 2 for t in totals):
+            raise ValueError(f"padding='same' with kernel {kernel_hw} and dilation {dilation} needs uneven padding, "
+                             f"which xpnn does not support; use an odd kernel size or explicit padding")
+        return (totals[0] // 2, totals[1] // 2)
+    if isinstance(padding, str):
+        raise ValueError(f"padding must be 'valid', 'same', an int or a pair of ints, got {padding!r}")
+    return pair(padding, "padding")
+
+
+def check_conv_input(name, x, in_channels, kernel_hw, geometry):
+    """Clear errors for inputs a convolution cannot take, naming the layer, what it expects and what arrived."""
+    if x.ndim != 4:
+        raise ValueError(f"{name}: expected a 4-D input (N, C, H, W), got a {x.ndim}-D input of shape {x.shape}")
+    if x.shape[1] != in_channels:
+        raise ValueError(f"{name}: expected input with {in_channels} channels (N, {in_channels}, H, W), got shape "
+                         f"{x.shape}")
+    padded = [x.shape[2 + a] + 2 * geometry.padding[a] for a in (0, 1)]
+    extent = [geometry.dilation[a] * (kernel_hw[a] - 1) + 1 for a in (0, 1)]
+    if extent[0] > padded[0] or extent[1] > padded[1]:
+        raise ValueError(f"{name}: kernel {kernel_hw[0]}x{kernel_hw[1]} (dilation {geometry.dilation}, extent "
+                         f"{extent[0]}x{extent[1]}) is larger than the padded input {padded[0]}x{padded[1]} (input "
+                         f"shape {x.shape}, padding {geometry.padding})")
+
+
+class Conv2dFunction(Function):
+    def __init__(self, geometry):
+        self.geometry = geometry
+
+    def forward(self, x, weight, bias=None):
+        xp_of(x, weight, bias)  # a clear error when the arrays live on two backends
+        self.x, self.weight = x, weight
+        # The im2col matrix is kept only when the weight gradient will reuse it.
+        y, self.cols = backend_of(x).conv2d_forward(x, weight, bias, self.geometry, keep_cols=self.needs_input_grad[1])
+        return y
+
+    def backward(self, gy):
+        need_x, need_w = self.needs_input_grad[:2]
+        gx, gw = backend_of(gy).conv2d_backward(self.x, self.weight, gy, self.geometry, self.cols, need_x, need_w)
+        gb = gy.sum(axis=(0, 2, 3)) if len(self.needs_input_grad) > 2 and self.needs_input_grad[2] else None
+        return gx, gw, gb
+
+
+class ConvTranspose2dFunction(Function):
+    def __init__(self, geometry, out_hw):
+        self.geometry, self.out_hw = geometry, out_hw
+
+    def forward(self, x, weight, bias=None):
+        xp_of(x, weight, bias)
+        self.x, self.weight = x, weight
+        return backend_of(x).conv_transpose2d_forward(x, weight, bias, self.geometry, self.out_hw)
+
+    def backward(self, gy):
+        need_x, need_w = self.needs_input_grad[:2]
+        gx, gw = backend_of(gy).conv_transpose2d_backward(self.x, self.weight, gy, self.geometry, need_x, need_w)
+        gb = gy.sum(axis=(0, 2, 3)) if len(self.needs_input_grad) > 2 and self.needs_input_grad[2] else None
+        return gx, gw, gb
+
+
+def conv_geometry(kernel_hw, stride, padding, dilation, groups):
+    """Validated ConvGeometry from torch-style arguments."""
+    stride, dilation = pair(stride, "stride", 1), pair(dilation, "dilation", 1)
+    if not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"groups must be a positive int, got {groups!r}")
+    return ConvGeometry(stride, conv_padding(padding, kernel_hw, dilation, stride), dilation, groups)
+
+
+def _check_weight(name, weight):
+    if weight.ndim != 4:
+        raise ValueError(f"{name}: expected a 4-D weight, got shape {weight.shape}")
+
+
+def _check_bias(name, bias, out_channels):
+    if bias is not None and bias.shape != (out_channels,):
+        raise ValueError(f"{name}: expected a bias of shape ({out_channels},), got {bias.shape}")
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation of input (N, C, H, W) with weight (O, C/groups, kh, kw), as torch's conv2d."""
+    _check_weight("conv2d", weight)
+    geometry = conv_geometry(weight.shape[2:], stride, padding, dilation, groups)
+    _check_bias("conv2d", bias, weight.shape[0])
+    if weight.shape[0] % geometry.groups:
+        raise ValueError(f"conv2d: {weight.shape[0]} output channels do not split into {groups} groups")
+    check_conv_input("conv2d", input, weight.shape[1] * geometry.groups, weight.shape[2:], geometry)
+    fn = Conv2dFunction(geometry)
+    return fn(input, weight) if bias is None else fn(input, weight, bias)
+
+
+def conv_transpose2d_output_hw(in_hw, kernel_hw, geometry, output_padding):
+    return tuple((in_hw[a] - 1) * geometry.stride[a] - 2 * geometry.padding[a] + geometry.dilation[a] *
+                 (kernel_hw[a] - 1) + output_padding[a] + 1 for a in (0, 1))
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 2-D convolution of input (N, Cin, H, W) with weight (Cin, Cout/groups, kh, kw), as torch's
+    conv_transpose2d (the gradient of conv2d with respect to its input)."""
+    _check_weight("conv_transpose2d", weight)
+    geometry = conv_geometry(weight.shape[2:], stride, pair(padding, "padding"), dilation, groups)
+    _check_bias("conv_transpose2d", bias, weight.shape[1] * groups)
+    output_padding = check_output_padding("conv_transpose2d", output_padding, geometry)
+    if input.ndim != 4 or input.shape[1] != weight.shape[0]:
+        raise ValueError(f"conv_transpose2d: expected a 4-D input (N, {weight.shape[0]}, H, W) for weight shape "
+                         f"{weight.shape}, got shape {input.shape}")
+    out_hw = conv_transpose2d_output_hw(input.shape[2:], weight.shape[2:], geometry, output_padding)
+    if min(out_hw) < 1:
+        raise ValueError(f"conv_transpose2d: the output would be {out_hw[0]}x{out_hw[1]} for input shape "
+                         f"{input.shape} (padding {geometry.padding} too large)")
+    fn = ConvTranspose2dFunction(geometry, out_hw)
+    return fn(input, weight) if bias is None else fn(input, weight, bias)
+
+
+def check_output_padding(name, output_padding, geometry):
+    output_padding = pair(output_padding, "output_padding")
+    for a in (0, 1):
+        if output_padding[a] >= max(geometry.stride[a], geometry.dilation[a]):
+            raise ValueError(f"{name}: output_padding {output_padding} must be smaller than either stride "
+                             f"{geometry.stride} or dilation {geometry.dilation}")
+    return output_padding
+

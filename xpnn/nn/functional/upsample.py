@@ -1,0 +1,82 @@
+"""Nearest-neighbour resizing, as torch.nn.functional.interpolate(mode="nearest")."""
+import math
+
+import numpy as np
+
+from ...autograd.function import Function, xp_of
+from ...backend import backend_of
+from .pooling import SeparableMap, device_matrix
+
+
+class RepeatPixels(Function):
+    """Nearest upsampling by whole factors: each pixel becomes an (sh, sw) block, one broadcast copy forward and a
+    block sum backward."""
+
+    def __init__(self, factors):
+        self.factors = factors
+
+    def forward(self, x):
+        N, C, H, W = x.shape
+        sh, sw = self.factors
+        blocks = xp_of(x).broadcast_to(x[:, :, :, None, :, None], (N, C, H, sh, W, sw))
+        return blocks.reshape(N, C, H * sh, W * sw)
+
+    def backward(self, g):
+        N, C, Ho, Wo = g.shape
+        sh, sw = self.factors
+        return g.reshape(N, C, Ho // sh, sh, Wo // sw, sw).sum(axis=(3, 5))
+
+
+def nearest_source_index(in_size, out_size, scale):
+    """Input index each output index copies, computed as torch does (in float32): floor(out_index * scale),
+    where scale is 1/scale_factor when one was given and in_size/out_size otherwise."""
+    scale = np.float32(in_size / out_size if scale is None else scale)
+    index = np.floor(np.arange(out_size, dtype=np.float32) * scale).astype(np.int64)
+    return np.minimum(index, in_size - 1)
+
+
+def nearest_matrix(in_size, out_size, scale):
+    """(out_size, in_size) one-hot rows: output index i copies input nearest_source_index(...)[i]."""
+    return np.arange(in_size) == nearest_source_index(in_size, out_size, scale)[:, None]
+
+
+def _output_sizes(input, size, scale_factor):
+    if (size is None) == (scale_factor is None):
+        raise ValueError("interpolate: give exactly one of size and scale_factor")
+    if size is not None:
+        sizes = tuple(size) if isinstance(size, (tuple, list)) else (size, size)
+        if len(sizes) != 2 or min(sizes) < 1:
+            raise ValueError(f"interpolate: size must be a positive int or pair for a 4-D input, got {size!r}")
+        return tuple(int(s) for s in sizes), (None, None)
+    scales = tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) else (scale_factor, scale_factor)
+    if len(scales) != 2 or min(scales) <= 0:
+        raise ValueError(f"interpolate: scale_factor must be a positive number or pair, got {scale_factor!r}")
+    sizes = tuple(math.floor(input.shape[2 + a] * float(scales[a])) for a in (0, 1))
+    if min(sizes) < 1:
+        raise ValueError(f"interpolate: scale_factor {scale_factor!r} gives an empty output for input shape "
+                         f"{input.shape}")
+    return sizes, tuple(1.0 / float(s) for s in scales)
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None):
+    """Resize a 4-D input (N, C, H, W) to ``size`` or by ``scale_factor`` (mode 'nearest' only)."""
+    if mode != "nearest":
+        raise ValueError(f"interpolate: mode {mode!r} is not supported; xpnn implements mode='nearest'")
+    if align_corners is not None:
+        raise ValueError("interpolate: align_corners only applies to the linear modes, not to 'nearest'")
+    if input.ndim != 4:
+        raise ValueError(f"interpolate: expected a 4-D input (N, C, H, W), got shape {input.shape}")
+    out_hw, scales = _output_sizes(input, size, scale_factor)
+    if recompute_scale_factor:
+        scales = (None, None)
+    in_hw = input.shape[2:]
+    indices = [nearest_source_index(in_hw[a], out_hw[a], scales[a]) for a in (0, 1)]
+    factors = tuple(out_hw[a] // in_hw[a] for a in (0, 1))
+    if all(out_hw[a] == in_hw[a] * factors[a] and
+           (indices[a] == np.arange(out_hw[a]) // factors[a]).all() for a in (0, 1)):
+        return RepeatPixels(factors)(input)
+    backend, dtype = backend_of(input.data), np.dtype(input.dtype).str
+    a_h = device_matrix(backend, dtype, nearest_matrix, in_hw[0], out_hw[0], scales[0])
+    a_w = device_matrix(backend, dtype, nearest_matrix, in_hw[1], out_hw[1], scales[1])
+    return SeparableMap(a_h, a_w)(input)

@@ -1,0 +1,85 @@
+import numpy as np
+
+from ... import backend as _backend
+from ...autograd.tensor import Tensor
+from .. import functional as F
+from .. import init
+from ..module import Module
+from .linear import check_input_dtype, empty_parameter
+
+
+class _BatchNorm(Module):
+    """Per-channel normalisation with learnable scale (weight) and shift (bias), and running statistics (buffers
+    running_mean, running_var, num_batches_tracked) used in eval(), as torch's _BatchNorm."""
+
+    #: input dimensionalities the layer takes
+    _ndims = ()
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self.weight = empty_parameter(num_features) if affine else None
+        self.bias = empty_parameter(num_features) if affine else None
+        xp = _backend.current_backend().xp
+        if track_running_stats:
+            self.register_buffer("running_mean", Tensor(xp.zeros(num_features, dtype=np.float32)))
+            self.register_buffer("running_var", Tensor(xp.ones(num_features, dtype=np.float32)))
+            self.register_buffer("num_batches_tracked", Tensor(xp.zeros((), dtype=np.int64)))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+        self.reset_parameters()
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            self.running_mean.data[...] = 0
+            self.running_var.data[...] = 1
+            self.num_batches_tracked.data[...] = 0
+
+    def reset_parameters(self):
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    @property
+    def name(self):
+        return f"{type(self).__name__}({self.num_features})"
+
+    def forward(self, x):
+        shapes = " or ".join(("(N, C)", "(N, C, L)", "(N, C, H, W)")[n - 2] for n in self._ndims)
+        if x.ndim not in self._ndims:
+            raise ValueError(f"{self.name}: expected a {' or '.join(f'{n}-D' for n in self._ndims)} input "
+                             f"{shapes}, got shape {x.shape}")
+        if x.shape[1] != self.num_features:
+            raise ValueError(f"{self.name}: expected input with {self.num_features} channels in dimension 1, got "
+                             f"shape {x.shape}")
+        if self.affine:
+            check_input_dtype(self.name, x, self.weight)
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data += 1
+            if self.momentum is None:  # a cumulative moving average, as torch
+                factor = 1.0 / float(self.num_batches_tracked.item())
+        # With no running statistics the batch's own are used in eval() too, as torch does.
+        use_batch_stats = self.training or self.running_mean is None
+        track = not self.training or self.track_running_stats
+        return F.batch_norm(x, self.running_mean if track else None, self.running_var if track else None,
+                            self.weight, self.bias, use_batch_stats, factor, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch norm over (N, C) or (N, C, L) inputs: statistics per channel C."""
+
+    _ndims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm over (N, C, H, W) inputs: statistics per channel C, over the batch and every pixel."""
+
+    _ndims = (4,)
