@@ -52,22 +52,25 @@ def evaluate(model, loader, prepare=lambda x: x):
     return correct / total
 
 
-def fit_classifier(model, optimizer, train_set, test_set, args, eval_name="held-out", prepare=None):
-    """Train with cross-entropy for ``args.epochs`` epochs; print and return the per-epoch history.
+def fit_classifier(model, optimizer, train_loader, test_loader, args, eval_name="held-out", prepare=None,
+                   scheduler=None, clip=None):
+    """Train with cross-entropy up to epoch ``args.epochs``; print and return the per-epoch history.
 
-    ``prepare`` reshapes a batch of images for models that do not take (N, 1, 28, 28) (the row-LSTM).
+    ``scheduler`` (if any) steps after every batch; ``clip`` is a max gradient norm. ``prepare`` reshapes a
+    batch of images for models that do not take (N, 1, 28, 28). After every epoch everything needed to
+    resume (model, optimizer, scheduler, loader position, random state) is saved to the checkpoint path;
+    ``args.resume`` continues from such a file.
     """
     prepare = prepare or (lambda x: x)
     loss_fn = nn.CrossEntropyLoss()
-    train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, seed=args.seed)
-    test_loader = DataLoader(test_set, batch_size=1000)
-
     history = {"loss": [], "accuracy": []}
     first_epoch = 1
     if args.resume:
         state = xpnn.load(args.resume)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
+        if scheduler is not None:
+            scheduler.load_state_dict(state["scheduler"])
         train_loader.load_state_dict(state["loader"])
         xpnn.set_rng_state(state["rng"])
         history = state["history"]
@@ -81,7 +84,11 @@ def fit_classifier(model, optimizer, train_set, test_set, args, eval_name="held-
             loss = loss_fn(model(prepare(x)), y)
             optimizer.zero_grad()
             loss.backward()
+            if clip is not None:
+                nn.utils.clip_grad_norm_(model.parameters(), clip)
             optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
             running += loss.item() * len(y)
             seen += len(y)
             bar.set_postfix(loss=f"{running / seen:.4f}")
@@ -92,6 +99,7 @@ def fit_classifier(model, optimizer, train_set, test_set, args, eval_name="held-
               f"({time.perf_counter() - start:.1f} s)")
         os.makedirs(os.path.dirname(checkpoint) or ".", exist_ok=True)
         xpnn.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                   "scheduler": scheduler.state_dict() if scheduler is not None else None,
                    "loader": train_loader.state_dict(), "rng": xpnn.get_rng_state(), "epoch": epoch,
                    "history": history}, checkpoint)
     return history
@@ -115,15 +123,21 @@ def plot_history(history, path, title):
     print(f"saved training curves to {path}")
 
 
-def run_classifier(args, make_model, title, prepare=None):
-    """The whole example: pick the backend, load data, build the model, train, report, save, plot."""
+def run_classifier(args, make_model, title, prepare=None, make_scheduler=None, clip=None):
+    """The whole example: pick the backend, load data, build the model, train with Adam, report, save, plot.
+
+    ``make_scheduler(optimizer, total_batches)`` builds a learning-rate scheduler stepped after every batch.
+    """
     xpnn.set_backend(args.backend)
     xpnn.manual_seed(args.seed)
     train_set, test_set, eval_name = mnist_splits(args)
     model = make_model()
     print(f"{title} on {xpnn.get_backend()}: {len(train_set):,} training images, {len(test_set):,} {eval_name}")
+    train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, seed=args.seed)
+    test_loader = DataLoader(test_set, batch_size=1000)
     optimizer = xpnn.optim.Adam(model.parameters(), lr=args.lr)
-    history = fit_classifier(model, optimizer, train_set, test_set, args, eval_name, prepare)
+    scheduler = make_scheduler(optimizer, args.epochs * len(train_loader)) if make_scheduler else None
+    history = fit_classifier(model, optimizer, train_loader, test_loader, args, eval_name, prepare, scheduler, clip)
     print(f"final {eval_name} accuracy: {history['accuracy'][-1]:.2%}")
     save_model(model, args.save)
     if args.plot is not None:
