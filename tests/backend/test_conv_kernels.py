@@ -53,6 +53,25 @@ def test_weight_gradient_is_the_same_with_kept_or_recomputed_columns(backend):
     np.testing.assert_allclose(be.to_host(kept), be.to_host(recomputed), rtol=1e-12)
 
 
+@pytest.mark.parametrize("w_shape, padding, dilation, groups", [((4, 6, 3, 3), (1, 1), (1, 1), 1),
+                                                                ((4, 3, 3, 2), (2, 0), (2, 1), 2),
+                                                                ((6, 1, 3, 3), (1, 1), (1, 1), 6)])
+def test_both_ways_to_the_input_gradient_agree(backend, w_shape, padding, dilation, groups):
+    """col2im, and (stride 1) the convolution of gy with the flipped, channel-swapped weight."""
+    be = current_backend()
+    rng = np.random.default_rng(0)
+    x = be.asarray(rng.standard_normal((2, 6, 7, 8)))
+    w = be.asarray(rng.standard_normal(w_shape))
+    geometry = ConvGeometry((1, 1), padding, dilation, groups)
+    lay = conv_kernels._Layout.of(x.shape, w.shape, geometry)
+    assert conv_kernels._input_grad_by_convolution_pays(lay, geometry)
+    gy = be.asarray(rng.standard_normal((2, w_shape[0], lay.Ho, lay.Wo)))
+    gy_cols = conv_kernels._grouped(conv_kernels._gy_cols(be.xp, gy, lay), groups)
+    by_col2im = conv_kernels._input_grad(be.xp, gy_cols, w, lay, geometry)
+    by_convolution = conv_kernels._input_grad_by_convolution(be.xp, gy, w, geometry)
+    np.testing.assert_allclose(be.to_host(by_convolution), be.to_host(by_col2im), rtol=1e-10, atol=1e-10)
+
+
 def test_column_matrix_is_kept_only_for_the_weight_gradient(backend):
     x = xpnn.zeros(1, 2, 5, 5, requires_grad=True)
     frozen, trained = xpnn.zeros(3, 2, 3, 3), xpnn.zeros(3, 2, 3, 3, requires_grad=True)

@@ -1,4 +1,6 @@
 import math
+import os
+import sys
 
 import numpy as np
 import pytest
@@ -18,6 +20,10 @@ CONV_CASES = [
     (4, 6, 3, 1, 2, (2, 1), 2, (2, 4, 8, 9)),
     (4, 4, 3, 2, 1, 1, 4, (2, 4, 7, 8)),
     (6, 6, 1, 1, 0, 1, 3, (2, 6, 5, 4)),
+    # stride 1 with no more outputs than inputs: the input gradient is computed as a convolution of gy
+    (6, 4, (3, 2), 1, (1, 0), (2, 1), 2, (2, 6, 8, 7)),
+    (3, 3, 3, 1, 1, 1, 3, (1, 3, 5, 6)),
+    (3, 2, 2, 1, 2, 1, 1, (2, 3, 4, 5)),  # padding beyond the kernel: col2im after all
 ]
 
 
@@ -166,3 +172,58 @@ def test_wrong_dtype_and_bad_arguments(backend):
         F.conv2d(xpnn.zeros(1, 2, 4, 4), xpnn.zeros(4, 2, 1, 1), groups=2)
     with pytest.raises(ValueError, match=r"conv2d: 3 output channels do not split into 2 groups"):
         F.conv2d(xpnn.zeros(1, 4, 4, 4), xpnn.zeros(3, 2, 1, 1), groups=2)
+
+
+
+def _example_models():
+    """make_lenet / make_cnn of examples/mnist_cnn.py."""
+    examples = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
+    sys.path.insert(0, examples)
+    try:
+        import mnist_cnn
+    finally:
+        sys.path.remove(examples)
+    return mnist_cnn
+
+
+def _torch_twin(torch, model):
+    """The same architecture in torch, layer by layer (so that the state_dict keys match)."""
+    tnn = torch.nn
+    twins = []
+    for m in model:
+        kind = type(m).__name__
+        if kind == "Conv2d":
+            twins.append(tnn.Conv2d(m.in_channels, m.out_channels, m.kernel_size, m.stride, m.padding,
+                                    bias=m.bias is not None))
+        elif kind == "BatchNorm2d":
+            twins.append(tnn.BatchNorm2d(m.num_features))
+        elif kind == "Linear":
+            twins.append(tnn.Linear(m.in_features, m.out_features))
+        elif kind == "MaxPool2d":
+            twins.append(tnn.MaxPool2d(m.kernel_size))
+        elif kind == "AdaptiveAvgPool2d":
+            twins.append(tnn.AdaptiveAvgPool2d(m.output_size))
+        else:
+            twins.append(getattr(tnn, kind)())
+    return tnn.Sequential(*twins)
+
+
+@pytest.mark.parametrize("model", ["make_lenet", "make_cnn"])
+def test_example_networks_match_torch_gradients_on_a_batch(backend, model):
+    """LeNet-5 and the default conv-BN-ReLU network of examples/mnist_cnn.py: same weights, one batch."""
+    torch = pytest.importorskip("torch")
+    ours = getattr(_example_models(), model)()
+    theirs = _torch_twin(torch, ours)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    rng = np.random.default_rng(0)
+    x = rng.random((8, 1, 28, 28)).astype(np.float32)
+    w = rng.standard_normal((8, 10)).astype(np.float32)
+    yo, yt = ours(xpnn.tensor(x)), theirs(torch.tensor(x))
+    assert_close(yo, yt, atol=1e-4)
+    (yo * xpnn.tensor(w)).sum().backward()
+    (yt * torch.tensor(w)).sum().backward()
+    theirs_params = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        assert_close(p.grad, theirs_params[name].grad, atol=2e-4, rtol=1e-3)
+    for name, b in ours.named_buffers():
+        assert_close(b, theirs.state_dict()[name], atol=1e-5)

@@ -43,7 +43,7 @@ def _weighted_sum(tensors, weights, lib):
 def _check_parity(ours, ref, x_host, states_host=None, atol=2e-5):
     """Forward outputs, final states, and the gradients of the input, initial states and every parameter."""
     torch = pytest.importorskip("torch")
-    is_lstm = isinstance(ref, torch.nn.LSTM) or isinstance(ref, torch.nn.LSTMCell)
+    is_lstm = isinstance(ref, (torch.nn.LSTM, torch.nn.LSTMCell))
     x_ours, x_ref = xpnn.tensor(x_host, requires_grad=True), torch.tensor(x_host, requires_grad=True)
     s_ours = s_ref = None
     if states_host is not None:
@@ -207,6 +207,7 @@ def test_cell_steps_reproduce_the_layer(backend):
     for t in range(T):
         h, c = cell(x[t], (h, c))
         np.testing.assert_allclose(h.numpy(), out.numpy()[t], atol=1e-6)
+    np.testing.assert_allclose(h.numpy(), h_n.numpy()[0], atol=1e-6)
     np.testing.assert_allclose(c.numpy(), c_n.numpy()[0], atol=1e-6)
 
 

@@ -23,7 +23,7 @@ def scratch(xp, name, shape, dtype, zero=False):
     if not hasattr(_local, "buffers"):
         clear_scratch()
     buffers = _local.buffers
-    device = xp.cuda.Device().id if hasattr(xp, "cuda") else None  # cupy: memory belongs to one GPU
+    device = xp.cuda.Device().id if xp.__name__ == "cupy" else None  # cupy memory belongs to one GPU
     key = (xp, device, name, tuple(shape), dtype)
     array = buffers.pop(key, None)
     if array is None:

@@ -122,7 +122,7 @@ class LSTMFunction(_Recurrence):
         h, c = buffers
         T, B, G = gates.shape
         H = G // 4
-        # sigmoid(x) = 0.5 + 0.5 tanh(x / 2), so all four gates go through one tanh: y = scale * tanh(scale * x) + shift,
+        # sigmoid(x) = 0.5 + 0.5 tanh(x / 2), so all four gates go through one tanh: y = scale tanh(scale x) + shift,
         # scale 1/2 and shift 1/2 for the sigmoid gates i, f, o; scale 1 and shift 0 for the tanh gate g.
         scale = xp.full(G, 0.5, dtype=gates.dtype)
         scale[2 * H:3 * H] = 1.0

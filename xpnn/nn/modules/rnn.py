@@ -226,8 +226,8 @@ class RNNCellBase(Module):
         if not isinstance(input, Tensor):
             raise TypeError(f"{self.name}: expected a Tensor input, got {type(input).__name__}")
         if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
-            raise ValueError(f"{self.name}: expected input of shape (batch, {self.input_size}) or ({self.input_size},), "
-                             f"got shape {input.shape}")
+            raise ValueError(f"{self.name}: expected input of shape (batch, {self.input_size}) or "
+                             f"({self.input_size},), got shape {input.shape}")
         check_input_dtype(self.name, input, self.weight_ih)
         batched = input.ndim == 2
         x = input if batched else input.unsqueeze(0)
