@@ -1,4 +1,5 @@
 """Shared benchmark plumbing: interleaved timing with medians, peers that may be missing, and a table."""
+import gc
 import os
 import statistics
 import sys
@@ -39,7 +40,12 @@ def sync(backend_name):
 
 def interleaved(runners, repeats, warmup=1):
     """Time each runner ``repeats`` times, in turn (A B C A B C ...), so drifts in machine load hit every
-    runner alike. ``runners`` maps a name to (callable, sync_name). Returns name -> list of seconds."""
+    runner alike. ``runners`` maps a name to (callable, sync_name). Returns name -> list of seconds.
+
+    What is alive after setup (models, data, and the many objects torch creates when imported) is moved out
+    of the garbage collector's sight, so that neither framework pays for scanning the other's objects."""
+    gc.collect()
+    gc.freeze()
     for fn, sync_name in runners.values():
         for _ in range(warmup):
             fn()

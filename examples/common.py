@@ -14,6 +14,14 @@ from xpnn.data import DataLoader  # noqa: E402
 from xpnn.datasets import MNIST, load_mnist  # noqa: E402
 
 
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # of the pixels of the MNIST training images
+
+
+def standardize(images):
+    """Zero-mean, unit-variance pixels: an MLP or RNN on raw [0, 1] pixels learns measurably slower."""
+    return (images - MNIST_MEAN) * (1.0 / MNIST_STD)
+
+
 def mnist_arg_parser(description, epochs=10, batch_size=128, lr=1e-3, save="runs/model.npz"):
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--backend", default="numpy", help="numpy (CPU) or cupy (CUDA)")

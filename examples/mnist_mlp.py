@@ -7,7 +7,7 @@
 Uses full MNIST when it is cached or can be downloaded, otherwise the offline sample the package ships
 (8,000 training / 2,000 held-out real MNIST images).
 """
-from common import mnist_arg_parser, run_classifier
+from common import mnist_arg_parser, run_classifier, standardize
 
 from xpnn import nn
 
@@ -23,7 +23,7 @@ def make_mlp():
 
 def main(argv=None):
     args = mnist_arg_parser(__doc__.splitlines()[0], save="runs/mnist_mlp.npz").parse_args(argv)
-    return run_classifier(args, make_mlp, "MLP 784-400-100-10")
+    return run_classifier(args, make_mlp, "MLP 784-400-100-10", prepare=standardize)
 
 
 if __name__ == "__main__":

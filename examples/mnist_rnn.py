@@ -8,13 +8,10 @@ LSTM(28 -> 128) over the rows, then a linear head on the last hidden state; Adam
 decay over all batches and gradient norm clipping. Uses full MNIST when it is cached or can be downloaded,
 otherwise the offline sample the package ships (8,000 training / 2,000 held-out real MNIST images).
 """
-from common import mnist_arg_parser, run_classifier
+from common import mnist_arg_parser, run_classifier, standardize
 
 import xpnn
 from xpnn import nn
-
-PIXEL_MEAN, PIXEL_STD = 0.1307, 0.3081  # over the MNIST training images
-
 
 class RowLSTM(nn.Module):
     def __init__(self, hidden=128):
@@ -29,7 +26,7 @@ class RowLSTM(nn.Module):
     def forward(self, images):
         rows = images.reshape(images.shape[0], 28, 28)  # (N, 1, 28, 28) -> 28 steps of 28 pixels
         # Standardised pixels: zero-mean inputs keep the gates away from saturation early in training.
-        _, (h_n, _) = self.lstm((rows - PIXEL_MEAN) * (1.0 / PIXEL_STD))
+        _, (h_n, _) = self.lstm(standardize(rows))
         return self.head(h_n[-1])
 
 
