@@ -18,11 +18,10 @@ import sys
 
 import numpy as np
 from harness import (cuda_torch_or_none, interleaved, machine_line, median, print_table, torch_or_none,
-                     xpnn_backends)
+                     training_epoch_table, xpnn_backends, xpnn_training_epoch)
 
 import xpnn
 from xpnn import nn
-from xpnn.data import DataLoader, TensorDataset
 from xpnn.datasets import MNIST
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples"))
@@ -38,25 +37,6 @@ def sample_arrays():
     return ds.__getitems__(np.arange(len(ds)))  # images (N, 1, 28, 28) float32, labels int64
 
 
-def xpnn_epoch_runner(backend, x, y):
-    with xpnn.use_backend(backend):
-        xpnn.manual_seed(0)
-        model = make_lenet()
-        optimizer = xpnn.optim.Adam(model.parameters(), lr=1e-3)
-        loss_fn = nn.CrossEntropyLoss()
-        loader = DataLoader(TensorDataset(x, y), batch_size=BATCH, shuffle=True, seed=0)
-
-    def epoch():
-        with xpnn.use_backend(backend):
-            for xb, yb in loader:
-                loss = loss_fn(model(xb), yb)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-        return loss.item()
-    return epoch
-
-
 def torch_lenet(torch):
     tnn = torch.nn
     return tnn.Sequential(tnn.Conv2d(1, 6, 5, padding=2), tnn.ReLU(), tnn.MaxPool2d(2),
@@ -64,43 +44,10 @@ def torch_lenet(torch):
                           tnn.Linear(400, 120), tnn.ReLU(), tnn.Linear(120, 84), tnn.ReLU(), tnn.Linear(84, 10))
 
 
-def torch_epoch_runner(torch, device, x, y):
-    torch.manual_seed(0)
-    model = torch_lenet(torch).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    xt, yt = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
-    gen = torch.Generator().manual_seed(0)
-
-    def epoch():
-        order = torch.randperm(len(xt), generator=gen).to(device)
-        for i in range(0, len(xt), BATCH):
-            idx = order[i:i + BATCH]
-            loss = loss_fn(model(xt[idx]), yt[idx])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        return loss.item()
-    return epoch
-
-
 def lenet_table(repeats):
     x, y = sample_arrays()
-    runners = {f"xpnn-{b}": (xpnn_epoch_runner(b, x, y), b) for b in xpnn_backends()}
     torch = torch_or_none()
-    if torch is not None:
-        runners["torch-cpu"] = (torch_epoch_runner(torch, "cpu", x, y), None)
-    if cuda_torch_or_none() is not None:
-        runners["torch-cuda"] = (torch_epoch_runner(torch, "cuda", x, y), "torch-cuda")
-    times = interleaved(runners, repeats)
-    medians = {name: median(t) for name, t in times.items()}
-    rows = []
-    for name, seconds in medians.items():
-        peer = "torch-cuda" if name == "xpnn-cupy" else "torch-cpu" if name == "xpnn-numpy" else None
-        ratio = f"{seconds / medians[peer]:.2f}x {peer}" if peer in medians else ""
-        rows.append([name, f"{seconds:.3f}", f"{min(times[name]):.3f}", f"{len(x) / seconds:,.0f}", ratio])
-    print_table(f"LeNet-5, Adam, batch {BATCH}, {len(x):,} samples/epoch; median of {repeats} interleaved epochs "
-                f"({machine_line()})", ["framework", "s/epoch", "best", "samples/s", "ratio"], rows)
+    training_epoch_table("LeNet-5", make_lenet, lambda: torch_lenet(torch), x, y, BATCH, repeats)
 
 
 def sgemm_peak(repeats):
@@ -162,7 +109,7 @@ def sweep_table(repeats):
 
 def profile_epoch(top=25):
     x, y = sample_arrays()
-    epoch = xpnn_epoch_runner("numpy", x, y)
+    epoch = xpnn_training_epoch("numpy", make_lenet, x, y, BATCH)
     epoch()  # warm up
     profiler = cProfile.Profile()
     profiler.runcall(epoch)

@@ -61,6 +61,69 @@ def interleaved(runners, repeats, warmup=1):
     return times
 
 
+def xpnn_training_epoch(backend, make_model, x, y, batch):
+    """A callable that trains ``make_model()`` (built on ``backend``) for one epoch over (x, y): Adam 1e-3,
+    cross-entropy, shuffled batches through xpnn's DataLoader, as a user's loop would."""
+    from xpnn import nn
+    from xpnn.data import DataLoader, TensorDataset
+    with xpnn.use_backend(backend):
+        xpnn.manual_seed(0)
+        model = make_model()
+        optimizer = xpnn.optim.Adam(model.parameters(), lr=1e-3)
+        loss_fn = nn.CrossEntropyLoss()
+        loader = DataLoader(TensorDataset(x, y), batch_size=batch, shuffle=True, seed=0)
+
+    def epoch():
+        with xpnn.use_backend(backend):
+            for xb, yb in loader:
+                loss = loss_fn(model(xb), yb)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+        return loss.item()
+    return epoch
+
+
+def torch_training_epoch(torch, device, make_model, x, y, batch):
+    """The same epoch in PyTorch; batches by indexing tensors already on the device (torch's fastest path)."""
+    torch.manual_seed(0)
+    model = make_model().to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    xt, yt = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
+    gen = torch.Generator().manual_seed(0)
+
+    def epoch():
+        order = torch.randperm(len(xt), generator=gen).to(device)
+        for i in range(0, len(xt), batch):
+            idx = order[i:i + batch]
+            loss = loss_fn(model(xt[idx]), yt[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        return loss.item()
+    return epoch
+
+
+def training_epoch_table(title, make_xpnn_model, make_torch_model, x, y, batch, repeats):
+    """Time one training epoch in every framework that can run here and print the table with ratios."""
+    runners = {f"xpnn-{b}": (xpnn_training_epoch(b, make_xpnn_model, x, y, batch), b) for b in xpnn_backends()}
+    torch = torch_or_none()
+    if torch is not None:
+        runners["torch-cpu"] = (torch_training_epoch(torch, "cpu", make_torch_model, x, y, batch), None)
+    if cuda_torch_or_none() is not None:
+        runners["torch-cuda"] = (torch_training_epoch(torch, "cuda", make_torch_model, x, y, batch), "torch-cuda")
+    times = interleaved(runners, repeats)
+    medians = {name: median(t) for name, t in times.items()}
+    rows = []
+    for name, seconds in medians.items():
+        peer = "torch-cuda" if name == "xpnn-cupy" else "torch-cpu" if name == "xpnn-numpy" else None
+        ratio = f"{seconds / medians[peer]:.2f}x {peer}" if peer in medians else ""
+        rows.append([name, f"{seconds:.3f}", f"{min(times[name]):.3f}", f"{len(x) / seconds:,.0f}", ratio])
+    print_table(f"{title}, Adam, batch {batch}, {len(x):,} samples/epoch; median of {repeats} interleaved epochs "
+                f"({machine_line()})", ["framework", "s/epoch", "best", "samples/s", "ratio"], rows)
+
+
 def median(values):
     return statistics.median(values)
 
