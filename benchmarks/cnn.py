@@ -17,8 +17,8 @@ import pstats
 import sys
 
 import numpy as np
-from harness import (cuda_torch_or_none, interleaved, machine_line, median, print_table, torch_or_none,
-                     training_epoch_table, xpnn_backends, xpnn_training_epoch)
+from harness import (interleaved, machine_line, median, print_table, ratio_to_peer, runners_for, torch_or_none,
+                     training_epoch_table, xpnn_training_epoch)
 
 import xpnn
 from xpnn import nn
@@ -59,33 +59,29 @@ def sgemm_peak(repeats):
 
 def conv_layer_runners(c_in, c_out, size):
     """name -> (forward+backward of one 3x3 conv layer, sync name), for every framework that can run here."""
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((SWEEP_BATCH, c_in, size, size), dtype=np.float32)
-    runners = {}
-    for backend in xpnn_backends():
+    x = np.random.default_rng(0).standard_normal((SWEEP_BATCH, c_in, size, size), dtype=np.float32)
+
+    def xpnn_step(backend):
         with xpnn.use_backend(backend):
             layer = nn.Conv2d(c_in, c_out, 3, padding=1)
             xb = xpnn.tensor(x, requires_grad=True)
 
-        def step(layer=layer, xb=xb):
+        def step():
             layer.zero_grad()
             xb.grad = None
             layer(xb).sum().backward()
-        runners[f"xpnn-{backend}"] = (step, backend)
-    torch = torch_or_none()
-    devices = [("torch-cpu", "cpu", None)] if torch is not None else []
-    if cuda_torch_or_none() is not None:
-        devices.append(("torch-cuda", "cuda", "torch-cuda"))
-    for name, device, sync_name in devices:
+        return step
+
+    def torch_step(torch, device):
         layer = torch.nn.Conv2d(c_in, c_out, 3, padding=1).to(device)
         xt = torch.tensor(x, device=device, requires_grad=True)
 
-        def tstep(layer=layer, xt=xt):
+        def step():
             layer.zero_grad()
             xt.grad = None
             layer(xt).sum().backward()
-        runners[name] = (tstep, sync_name)
-    return runners
+        return step
+    return runners_for(xpnn_step, torch_step)
 
 
 def sweep_table(repeats):
@@ -97,8 +93,7 @@ def sweep_table(repeats):
         medians = {name: median(t) for name, t in times.items()}
         for name, seconds in medians.items():
             gflops = flops / seconds / 1e9
-            peer = {"xpnn-numpy": "torch-cpu", "xpnn-cupy": "torch-cuda"}.get(name)
-            ratio = f"{seconds / medians[peer]:.2f}x {peer}" if peer in medians else ""
+            ratio = ratio_to_peer(name, medians)
             share = f"{gflops / peak:.0%}" if name in ("xpnn-numpy", "torch-cpu") else ""
             rows.append([f"{c_in}->{c_out}, {size}x{size}", name, f"{seconds * 1e3:.1f}", f"{gflops:.1f}", share,
                          ratio])

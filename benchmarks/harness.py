@@ -107,21 +107,40 @@ def torch_training_epoch(torch, device, make_model, x, y, batch):
 
 def training_epoch_table(title, make_xpnn_model, make_torch_model, x, y, batch, repeats):
     """Time one training epoch in every framework that can run here and print the table with ratios."""
-    runners = {f"xpnn-{b}": (xpnn_training_epoch(b, make_xpnn_model, x, y, batch), b) for b in xpnn_backends()}
+    runners = runners_for(lambda b: xpnn_training_epoch(b, make_xpnn_model, x, y, batch),
+                          lambda torch, device: torch_training_epoch(torch, device, make_torch_model, x, y, batch))
+    times = interleaved(runners, repeats)
+    print_table(f"{title}, Adam, batch {batch}, {len(x):,} samples/epoch; median of {repeats} interleaved epochs "
+                f"({machine_line()})", ["framework", "s/epoch", "best", "samples/s", "ratio"],
+                timing_rows(times, len(x)))
+
+
+def runners_for(xpnn_runner, torch_runner):
+    """{name: (callable, sync name)} for xpnn on every backend that runs here and PyTorch on the CPU (and CUDA
+    when present); ``xpnn_runner(backend)`` and ``torch_runner(torch, device)`` build the callables."""
+    runners = {f"xpnn-{b}": (xpnn_runner(b), b) for b in xpnn_backends()}
     torch = torch_or_none()
     if torch is not None:
-        runners["torch-cpu"] = (torch_training_epoch(torch, "cpu", make_torch_model, x, y, batch), None)
+        runners["torch-cpu"] = (torch_runner(torch, "cpu"), None)
     if cuda_torch_or_none() is not None:
-        runners["torch-cuda"] = (torch_training_epoch(torch, "cuda", make_torch_model, x, y, batch), "torch-cuda")
-    times = interleaved(runners, repeats)
+        runners["torch-cuda"] = (torch_runner(torch, "cuda"), "torch-cuda")
+    return runners
+
+
+PEERS = {"xpnn-numpy": "torch-cpu", "xpnn-cupy": "torch-cuda"}
+
+
+def ratio_to_peer(name, medians):
+    """'0.73x torch-cpu': an xpnn median over the median of its PyTorch peer on the same device."""
+    peer = PEERS.get(name)
+    return f"{medians[name] / medians[peer]:.2f}x {peer}" if peer in medians else ""
+
+
+def timing_rows(times, samples_per_run, scale=1.0, digits=3):
+    """Table rows: name, median, best (both times ``scale``), samples/s and the ratio to the peer."""
     medians = {name: median(t) for name, t in times.items()}
-    rows = []
-    for name, seconds in medians.items():
-        peer = "torch-cuda" if name == "xpnn-cupy" else "torch-cpu" if name == "xpnn-numpy" else None
-        ratio = f"{seconds / medians[peer]:.2f}x {peer}" if peer in medians else ""
-        rows.append([name, f"{seconds:.3f}", f"{min(times[name]):.3f}", f"{len(x) / seconds:,.0f}", ratio])
-    print_table(f"{title}, Adam, batch {batch}, {len(x):,} samples/epoch; median of {repeats} interleaved epochs "
-                f"({machine_line()})", ["framework", "s/epoch", "best", "samples/s", "ratio"], rows)
+    return [[name, f"{seconds * scale:.{digits}f}", f"{min(times[name]) * scale:.{digits}f}",
+             f"{samples_per_run / seconds:,.0f}", ratio_to_peer(name, medians)] for name, seconds in medians.items()]
 
 
 def median(values):

@@ -8,8 +8,7 @@ present; batches interleaved between frameworks, medians reported.
 import argparse
 
 import numpy as np
-from harness import (cuda_torch_or_none, interleaved, machine_line, median, print_table, torch_or_none,
-                     xpnn_backends)
+from harness import interleaved, machine_line, print_table, runners_for, timing_rows
 
 import xpnn
 from xpnn import nn
@@ -51,20 +50,10 @@ def main():
     x = np.random.default_rng(0).standard_normal((SEQ, BATCH, INPUT)).astype(np.float32)
     shape = (x, args.layers, args.bidirectional)
 
-    runners = {f"xpnn-{b}": (xpnn_runner(b, *shape), b) for b in xpnn_backends()}
-    torch = torch_or_none()
-    if torch is not None:
-        runners["torch-cpu"] = (torch_runner(torch, "cpu", *shape), None)
-    if cuda_torch_or_none() is not None:
-        runners["torch-cuda"] = (torch_runner(torch, "cuda", *shape), "torch-cuda")
-
+    runners = runners_for(lambda b: xpnn_runner(b, *shape),
+                          lambda torch, device: torch_runner(torch, device, *shape))
     times = interleaved(runners, args.repeats, warmup=3)
-    medians = {name: median(t) for name, t in times.items()}
-    rows = []
-    for name, seconds in medians.items():
-        peer = "torch-cuda" if name == "xpnn-cupy" else "torch-cpu" if name == "xpnn-numpy" else None
-        ratio = f"{seconds / medians[peer]:.2f}x {peer}" if peer in medians else ""
-        rows.append([name, f"{seconds * 1e3:.2f}", f"{min(times[name]) * 1e3:.2f}", f"{BATCH / seconds:,.0f}", ratio])
+    rows = timing_rows(times, BATCH, scale=1e3, digits=2)
     layout = f"{args.layers} layer(s){', bidirectional' if args.bidirectional else ''}"
     print_table(f"LSTM({INPUT}→{HIDDEN}), {layout}, seq {SEQ}, batch {BATCH}: forward + backward; median of "
                 f"{args.repeats} interleaved batches ({machine_line()})",
