@@ -74,10 +74,9 @@ def backward(root, grad=None, retain_graph=False):
     """Accumulate d(root)/d(leaf) into ``leaf.grad`` for every leaf that requires grad."""
     from .tensor import Tensor
 
-    if root.creator is None:
-        if not root.requires_grad:
-            raise RuntimeError("backward() on a tensor that does not require grad and has no graph: make a "
-                               "parameter or input require grad (requires_grad=True) before computing it")
+    if root.creator is None and not root.requires_grad:
+        raise RuntimeError("backward() on a tensor that does not require grad and has no graph: make a "
+                           "parameter or input require grad (requires_grad=True) before computing it")
     if grad is None:
         if root.data.size != 1:
             raise RuntimeError(f"backward() without a gradient argument needs a single-element tensor, got shape "

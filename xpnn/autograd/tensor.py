@@ -11,7 +11,7 @@ from ..ops import reduction as R
 from ..ops import shape as S
 from .function import Function
 from .function import backward as _run_backward
-from .grad_mode import no_grad
+from .grad_mode import is_grad_enabled, no_grad
 
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
 
@@ -376,7 +376,7 @@ class Tensor:
         return S.GetItem(_index_arrays(index, self.data))(self)
 
     def __setitem__(self, index, value):
-        if self.requires_grad and self.creator is None and _grad_on():
+        if self.requires_grad and self.creator is None and is_grad_enabled():
             raise RuntimeError("in-place assignment to a leaf tensor that requires grad; wrap it in xpnn.no_grad()")
         value = value.data if isinstance(value, Tensor) else value
         if not _is_scalar(value):
@@ -404,11 +404,6 @@ class Clone(Function):
 
     def backward(self, g):
         return g
-
-
-def _grad_on():
-    from .grad_mode import is_grad_enabled
-    return is_grad_enabled()
 
 
 def _is_float(dtype):
@@ -467,13 +462,14 @@ def as_tensor_like(x, inputs):
     """Wrap a non-Tensor operand of an op (a numpy/cupy array, list or number) as a constant Tensor."""
     if isinstance(x, Tensor):
         return x
+    # Constants go where the op's tensor operands are (the current backend when there are none).
+    ref = next((t for t in inputs if isinstance(t, Tensor)), None)
+    backend = ref._backend() if ref is not None else _backend.current_backend()
     if _is_scalar(x):
-        ref = next((t for t in inputs if isinstance(t, Tensor)), None)
         dtype = ref.dtype if ref is not None and _is_float(ref.dtype) else None
-        backend = ref._backend() if ref is not None else _backend.current_backend()
         return Tensor(backend.asarray(_py(x), dtype=dtype))
     if isinstance(x, (list, tuple)):
-        return Tensor(_backend.current_backend().asarray(np.asarray(x)))
+        return Tensor(backend.asarray(np.asarray(x)))
     _backend.backend_of(x)  # a clear error for things that are not arrays at all
     return Tensor(x)
 

@@ -169,17 +169,19 @@ class Module:
         return self.to(np.float64)
 
     # -- state ---------------------------------------------------------------------------------------------
-    def state_dict(self, prefix=""):
-        """Parameters and persistent buffers by dotted name, in torch's order and with torch's keys.
-        Values are Tensors sharing memory with the module (as in torch); ``.numpy()`` gives host copies."""
-        out = OrderedDict()
-        for mod_prefix, module in self.named_modules(prefix.rstrip(".")):
+    def _named_state(self, prefix=""):
+        """(dotted name, the module's own tensor) for every parameter and persistent buffer, in torch's order."""
+        for mod_prefix, module in self.named_modules(prefix):
             skip = module.__dict__.get("_non_persistent", ())
             for table in (module._parameters, module._buffers):
                 for name, t in table.items():
                     if t is not None and name not in skip:
-                        out[f"{mod_prefix}.{name}" if mod_prefix else name] = t.detach()
-        return out
+                        yield (f"{mod_prefix}.{name}" if mod_prefix else name), t
+
+    def state_dict(self, prefix=""):
+        """Parameters and persistent buffers by dotted name, in torch's order and with torch's keys.
+        Values are Tensors sharing memory with the module (as in torch); ``.numpy()`` gives host copies."""
+        return OrderedDict((key, t.detach()) for key, t in self._named_state(prefix.rstrip(".")))
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy values (numpy arrays, Tensors, or anything array-like, e.g. torch tensors' ``.numpy()``) into
@@ -188,7 +190,7 @@ class Module:
         Every shape is checked before anything is written, so a mismatch leaves the module unchanged.
         Returns ``(missing_keys, unexpected_keys)``.
         """
-        own = self._state_tensors()
+        own = OrderedDict(self._named_state())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         if strict and (missing or unexpected):
@@ -207,16 +209,6 @@ class Module:
         for target, host in staged:
             target.data = target._backend().asarray(host.astype(target.dtype, copy=True))
         return missing, unexpected
-
-    def _state_tensors(self):
-        return OrderedDict((k, self._lookup(k)) for k in self.state_dict())
-
-    def _lookup(self, dotted):
-        *path, leaf = dotted.split(".")
-        module = self
-        for part in path:
-            module = module._modules[part]
-        return module._parameters.get(leaf) if leaf in module._parameters else module._buffers[leaf]
 
     # -- display -------------------------------------------------------------------------------------------
     def extra_repr(self):
