@@ -10,6 +10,7 @@ Conv sweep (3x3, padding 1, batch 64): forward + backward (input and weight grad
 achieved GFLOP/s (3 GEMM-equivalents of 2*N*O*C*9*H*W each) and, on the CPU, the share of numpy's sgemm peak
 measured in the same run. ``--profile`` prints where one LeNet epoch on numpy spends its time.
 """
+
 import argparse
 import cProfile
 import os
@@ -17,8 +18,17 @@ import pstats
 import sys
 
 import numpy as np
-from harness import (interleaved, machine_line, median, print_table, ratio_to_peer, runners_for, torch_or_none,
-                     training_epoch_table, xpnn_training_epoch)
+from harness import (
+    interleaved,
+    machine_line,
+    median,
+    print_table,
+    ratio_to_peer,
+    runners_for,
+    torch_or_none,
+    training_epoch_table,
+    xpnn_training_epoch,
+)
 
 import xpnn
 from xpnn import nn
@@ -39,9 +49,20 @@ def sample_arrays():
 
 def torch_lenet(torch):
     tnn = torch.nn
-    return tnn.Sequential(tnn.Conv2d(1, 6, 5, padding=2), tnn.ReLU(), tnn.MaxPool2d(2),
-                          tnn.Conv2d(6, 16, 5), tnn.ReLU(), tnn.MaxPool2d(2), tnn.Flatten(),
-                          tnn.Linear(400, 120), tnn.ReLU(), tnn.Linear(120, 84), tnn.ReLU(), tnn.Linear(84, 10))
+    return tnn.Sequential(
+        tnn.Conv2d(1, 6, 5, padding=2),
+        tnn.ReLU(),
+        tnn.MaxPool2d(2),
+        tnn.Conv2d(6, 16, 5),
+        tnn.ReLU(),
+        tnn.MaxPool2d(2),
+        tnn.Flatten(),
+        tnn.Linear(400, 120),
+        tnn.ReLU(),
+        tnn.Linear(120, 84),
+        tnn.ReLU(),
+        tnn.Linear(84, 10),
+    )
 
 
 def lenet_table(repeats):
@@ -54,7 +75,7 @@ def sgemm_peak(repeats):
     """numpy's float32 GEMM speed on a large square product, GFLOP/s: the ceiling for im2col convolution."""
     a = np.random.default_rng(0).standard_normal((2048, 2048), dtype=np.float32)
     times = interleaved({"sgemm": (lambda: a @ a, None)}, repeats)["sgemm"]
-    return 2 * 2048 ** 3 / median(times) / 1e9
+    return 2 * 2048**3 / median(times) / 1e9
 
 
 def conv_layer_runners(c_in, c_out, size):
@@ -70,6 +91,7 @@ def conv_layer_runners(c_in, c_out, size):
             layer.zero_grad()
             xb.grad = None
             layer(xb).sum().backward()
+
         return step
 
     def torch_step(torch, device):
@@ -80,7 +102,9 @@ def conv_layer_runners(c_in, c_out, size):
             layer.zero_grad()
             xt.grad = None
             layer(xt).sum().backward()
+
         return step
+
     return runners_for(xpnn_step, torch_step)
 
 
@@ -95,11 +119,15 @@ def sweep_table(repeats):
             gflops = flops / seconds / 1e9
             ratio = ratio_to_peer(name, medians)
             share = f"{gflops / peak:.0%}" if name in ("xpnn-numpy", "torch-cpu") else ""
-            rows.append([f"{c_in}->{c_out}, {size}x{size}", name, f"{seconds * 1e3:.1f}", f"{gflops:.1f}", share,
-                         ratio])
-    print_table(f"3x3 conv, padding 1, batch {SWEEP_BATCH}: forward + backward, median of {repeats}; numpy sgemm "
-                f"peak {peak:.0f} GFLOP/s ({machine_line()})",
-                ["layer", "framework", "ms", "GFLOP/s", "of peak", "ratio"], rows)
+            rows.append(
+                [f"{c_in}->{c_out}, {size}x{size}", name, f"{seconds * 1e3:.1f}", f"{gflops:.1f}", share, ratio]
+            )
+    print_table(
+        f"3x3 conv, padding 1, batch {SWEEP_BATCH}: forward + backward, median of {repeats}; numpy sgemm "
+        f"peak {peak:.0f} GFLOP/s ({machine_line()})",
+        ["layer", "framework", "ms", "GFLOP/s", "of peak", "ratio"],
+        rows,
+    )
 
 
 def profile_epoch(top=25):

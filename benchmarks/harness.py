@@ -1,4 +1,5 @@
 """Shared benchmark plumbing: interleaved timing with medians, peers that may be missing, and a table."""
+
 import gc
 import os
 import statistics
@@ -32,9 +33,11 @@ def sync(backend_name):
     """Wait for queued GPU work, so a timer measures the work and not its launch."""
     if backend_name == "cupy":
         import cupy
+
         cupy.cuda.Stream.null.synchronize()
     elif backend_name == "torch-cuda":
         import torch
+
         torch.cuda.synchronize()
 
 
@@ -66,6 +69,7 @@ def xpnn_training_epoch(backend, make_model, x, y, batch):
     cross-entropy, shuffled batches through xpnn's DataLoader, as a user's loop would."""
     from xpnn import nn
     from xpnn.data import DataLoader, TensorDataset
+
     with xpnn.use_backend(backend):
         xpnn.manual_seed(0)
         model = make_model()
@@ -81,6 +85,7 @@ def xpnn_training_epoch(backend, make_model, x, y, batch):
                 loss.backward()
                 optimizer.step()
         return loss.item()
+
     return epoch
 
 
@@ -96,23 +101,29 @@ def torch_training_epoch(torch, device, make_model, x, y, batch):
     def epoch():
         order = torch.randperm(len(xt), generator=gen).to(device)
         for i in range(0, len(xt), batch):
-            idx = order[i:i + batch]
+            idx = order[i : i + batch]
             loss = loss_fn(model(xt[idx]), yt[idx])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
         return loss.item()
+
     return epoch
 
 
 def training_epoch_table(title, make_xpnn_model, make_torch_model, x, y, batch, repeats):
     """Time one training epoch in every framework that can run here and print the table with ratios."""
-    runners = runners_for(lambda b: xpnn_training_epoch(b, make_xpnn_model, x, y, batch),
-                          lambda torch, device: torch_training_epoch(torch, device, make_torch_model, x, y, batch))
+    runners = runners_for(
+        lambda b: xpnn_training_epoch(b, make_xpnn_model, x, y, batch),
+        lambda torch, device: torch_training_epoch(torch, device, make_torch_model, x, y, batch),
+    )
     times = interleaved(runners, repeats)
-    print_table(f"{title}, Adam, batch {batch}, {len(x):,} samples/epoch; median of {repeats} interleaved epochs "
-                f"({machine_line()})", ["framework", "s/epoch", "best", "samples/s", "ratio"],
-                timing_rows(times, len(x)))
+    print_table(
+        f"{title}, Adam, batch {batch}, {len(x):,} samples/epoch; median of {repeats} interleaved epochs "
+        f"({machine_line()})",
+        ["framework", "s/epoch", "best", "samples/s", "ratio"],
+        timing_rows(times, len(x)),
+    )
 
 
 def runners_for(xpnn_runner, torch_runner):
@@ -139,8 +150,16 @@ def ratio_to_peer(name, medians):
 def timing_rows(times, samples_per_run, scale=1.0, digits=3):
     """Table rows: name, median, best (both times ``scale``), samples/s and the ratio to the peer."""
     medians = {name: median(t) for name, t in times.items()}
-    return [[name, f"{seconds * scale:.{digits}f}", f"{min(times[name]) * scale:.{digits}f}",
-             f"{samples_per_run / seconds:,.0f}", ratio_to_peer(name, medians)] for name, seconds in medians.items()]
+    return [
+        [
+            name,
+            f"{seconds * scale:.{digits}f}",
+            f"{min(times[name]) * scale:.{digits}f}",
+            f"{samples_per_run / seconds:,.0f}",
+            ratio_to_peer(name, medians),
+        ]
+        for name, seconds in medians.items()
+    ]
 
 
 def median(values):
@@ -160,6 +179,7 @@ def print_table(title, header, rows):
 
 def machine_line():
     import numpy as np
+
     torch = torch_or_none()
     parts = [f"{os.cpu_count()} CPU cores", f"numpy {np.__version__}", f"xpnn {xpnn.__version__}"]
     if torch is not None:

@@ -5,6 +5,7 @@
 xpnn on numpy vs PyTorch on the CPU (same thread count), and xpnn on cupy vs PyTorch CUDA where a GPU is
 present; epochs interleaved between frameworks, medians reported.
 """
+
 import argparse
 
 import numpy as np
@@ -28,6 +29,7 @@ def xpnn_mlp():
 
 def torch_mlp():
     import torch
+
     tnn = torch.nn
     return tnn.Sequential(tnn.Linear(784, 400), tnn.ReLU(), tnn.Linear(400, 100), tnn.ReLU(), tnn.Linear(100, 10))
 

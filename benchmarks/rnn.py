@@ -5,6 +5,7 @@
 xpnn on numpy vs PyTorch on the CPU (same thread count), and xpnn on cupy vs PyTorch CUDA where a GPU is
 present; batches interleaved between frameworks, medians reported.
 """
+
 import argparse
 
 import numpy as np
@@ -26,6 +27,7 @@ def xpnn_runner(backend, x, layers, bidirectional):
         model.zero_grad()
         out, _ = model(xb)
         out.sum().backward()
+
     return step
 
 
@@ -38,6 +40,7 @@ def torch_runner(torch, device, x, layers, bidirectional):
         model.zero_grad(set_to_none=True)
         out, _ = model(xb)
         out.sum().backward()
+
     return step
 
 
@@ -50,14 +53,16 @@ def main():
     x = np.random.default_rng(0).standard_normal((SEQ, BATCH, INPUT)).astype(np.float32)
     shape = (x, args.layers, args.bidirectional)
 
-    runners = runners_for(lambda b: xpnn_runner(b, *shape),
-                          lambda torch, device: torch_runner(torch, device, *shape))
+    runners = runners_for(lambda b: xpnn_runner(b, *shape), lambda torch, device: torch_runner(torch, device, *shape))
     times = interleaved(runners, args.repeats, warmup=3)
     rows = timing_rows(times, BATCH, scale=1e3, digits=2)
     layout = f"{args.layers} layer(s){', bidirectional' if args.bidirectional else ''}"
-    print_table(f"LSTM({INPUT}→{HIDDEN}), {layout}, seq {SEQ}, batch {BATCH}: forward + backward; median of "
-                f"{args.repeats} interleaved batches ({machine_line()})",
-                ["framework", "ms/batch", "best", "samples/s", "ratio"], rows)
+    print_table(
+        f"LSTM({INPUT}→{HIDDEN}), {layout}, seq {SEQ}, batch {BATCH}: forward + backward; median of "
+        f"{args.repeats} interleaved batches ({machine_line()})",
+        ["framework", "ms/batch", "best", "samples/s", "ratio"],
+        rows,
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """What the MNIST examples share: flags, data, the training loop, evaluation, checkpoints and plots."""
+
 import argparse
 import os
 import sys
@@ -12,7 +13,6 @@ import xpnn  # noqa: E402
 from xpnn import nn  # noqa: E402
 from xpnn.data import DataLoader  # noqa: E402
 from xpnn.datasets import MNIST, load_mnist  # noqa: E402
-
 
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # of the pixels of the MNIST training images
 
@@ -32,11 +32,21 @@ def mnist_arg_parser(description, epochs=10, batch_size=128, lr=1e-3, save="runs
     p.add_argument("--data-dir", default=None, help="dataset cache (default: $XPNN_DATA or ~/.cache/xpnn)")
     p.add_argument("--no-download", action="store_true", help="use only what is cached (or the offline sample)")
     p.add_argument("--save", default=save, help="where to save the trained model's state_dict")
-    p.add_argument("--checkpoint", default=None, metavar="PATH",
-                   help="after every epoch, save everything needed to resume here (default: next to --save)")
+    p.add_argument(
+        "--checkpoint",
+        default=None,
+        metavar="PATH",
+        help="after every epoch, save everything needed to resume here (default: next to --save)",
+    )
     p.add_argument("--resume", default=None, metavar="PATH", help="continue a stopped run from its checkpoint")
-    p.add_argument("--plot", nargs="?", const="", default=None, metavar="PNG",
-                   help="save loss/accuracy curves (needs matplotlib); default name next to --save")
+    p.add_argument(
+        "--plot",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="PNG",
+        help="save loss/accuracy curves (needs matplotlib); default name next to --save",
+    )
     return p
 
 
@@ -60,8 +70,9 @@ def evaluate(model, loader, prepare=lambda x: x):
     return correct / total
 
 
-def fit_classifier(model, optimizer, train_loader, test_loader, args, eval_name="held-out", prepare=None,
-                   scheduler=None, clip=None):
+def fit_classifier(
+    model, optimizer, train_loader, test_loader, args, eval_name="held-out", prepare=None, scheduler=None, clip=None
+):
     """Train with cross-entropy up to epoch ``args.epochs``; print and return the per-epoch history.
 
     ``scheduler`` (if any) steps after every batch; ``clip`` is a max gradient norm. ``prepare`` reshapes a
@@ -103,13 +114,23 @@ def fit_classifier(model, optimizer, train_loader, test_loader, args, eval_name=
         accuracy = evaluate(model, test_loader, prepare)
         history["loss"].append(running / seen)
         history["accuracy"].append(accuracy)
-        print(f"epoch {epoch:2d}  loss {running / seen:.4f}  {eval_name} accuracy {accuracy:.2%}  "
-              f"({time.perf_counter() - start:.1f} s)")
+        print(
+            f"epoch {epoch:2d}  loss {running / seen:.4f}  {eval_name} accuracy {accuracy:.2%}  "
+            f"({time.perf_counter() - start:.1f} s)"
+        )
         os.makedirs(os.path.dirname(checkpoint) or ".", exist_ok=True)
-        xpnn.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                   "scheduler": scheduler.state_dict() if scheduler is not None else None,
-                   "loader": train_loader.state_dict(), "rng": xpnn.get_rng_state(), "epoch": epoch,
-                   "history": history}, checkpoint)
+        xpnn.save(
+            {
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict() if scheduler is not None else None,
+                "loader": train_loader.state_dict(),
+                "rng": xpnn.get_rng_state(),
+                "epoch": epoch,
+                "history": history,
+            },
+            checkpoint,
+        )
     return history
 
 
@@ -124,6 +145,7 @@ def save_model(model, path):
 def plot_history(history, path, title):
     try:
         from xpnn.utils.plot import plot_training_curves
+
         plot_training_curves(history, path, title=title)
     except ImportError as e:
         print(f"--plot needs matplotlib ({e}); install it with `pip install xpnn[plot]`")

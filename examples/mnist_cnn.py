@@ -10,6 +10,7 @@ the first and the third, then global average pooling and one linear layer (about
 image). Uses full MNIST when it is cached or can be downloaded, otherwise the offline sample the package ships
 (8,000 training / 2,000 held-out real MNIST images).
 """
+
 from common import mnist_arg_parser, run_classifier
 
 from xpnn import nn
@@ -22,10 +23,14 @@ def conv_bn_relu(in_channels, out_channels):
 
 def make_cnn():
     return nn.Sequential(
-        *conv_bn_relu(1, 16), nn.MaxPool2d(2),                            # 16 x 14 x 14
-        *conv_bn_relu(16, 32), *conv_bn_relu(32, 32), nn.MaxPool2d(2),    # 32 x 7 x 7
-        *conv_bn_relu(32, 64),                                            # 64 x 7 x 7
-        nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+        *conv_bn_relu(1, 16),
+        nn.MaxPool2d(2),  # 16 x 14 x 14
+        *conv_bn_relu(16, 32),
+        *conv_bn_relu(32, 32),
+        nn.MaxPool2d(2),  # 32 x 7 x 7
+        *conv_bn_relu(32, 64),  # 64 x 7 x 7
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
         nn.Linear(64, 10),
     )
 
@@ -33,11 +38,17 @@ def make_cnn():
 def make_lenet():
     """LeNet-5: conv5-relu-pool-conv5-relu-pool-120-84-10 (28x28 input padded by 2, as the original's 32x32)."""
     return nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),        # 6 x 14 x 14
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),                  # 16 x 5 x 5
+        nn.Conv2d(1, 6, 5, padding=2),
+        nn.ReLU(),
+        nn.MaxPool2d(2),  # 6 x 14 x 14
+        nn.Conv2d(6, 16, 5),
+        nn.ReLU(),
+        nn.MaxPool2d(2),  # 16 x 5 x 5
         nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120), nn.ReLU(),
-        nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(16 * 5 * 5, 120),
+        nn.ReLU(),
+        nn.Linear(120, 84),
+        nn.ReLU(),
         nn.Linear(84, 10),
     )
 

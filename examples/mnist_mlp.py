@@ -7,6 +7,7 @@
 Uses full MNIST when it is cached or can be downloaded, otherwise the offline sample the package ships
 (8,000 training / 2,000 held-out real MNIST images).
 """
+
 from common import mnist_arg_parser, run_classifier, standardize
 
 from xpnn import nn
@@ -15,8 +16,10 @@ from xpnn import nn
 def make_mlp():
     return nn.Sequential(
         nn.Flatten(),
-        nn.Linear(784, 400), nn.ReLU(),
-        nn.Linear(400, 100), nn.ReLU(),
+        nn.Linear(784, 400),
+        nn.ReLU(),
+        nn.Linear(400, 100),
+        nn.ReLU(),
         nn.Linear(100, 10),
     )
 

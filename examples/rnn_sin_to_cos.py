@@ -13,6 +13,7 @@ test MSE skips a short warm-up (--warmup steps) and is printed for the whole seq
 Training uses truncated backpropagation through time: each sequence is fed in chunks of --bptt steps, the
 state carried from one chunk to the next with ``detach()`` so gradients stop at the chunk boundary.
 """
+
 import argparse
 import math
 import os
@@ -26,8 +27,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import xpnn  # noqa: E402
 from xpnn import nn  # noqa: E402
 
-DT = 0.1                    # time between samples
-OMEGA = (1.0, 3.0)          # angular frequency range: periods of 21 to 63 samples
+DT = 0.1  # time between samples
+OMEGA = (1.0, 3.0)  # angular frequency range: periods of 21 to 63 samples
 
 
 def make_waves(n, steps, rng):
@@ -63,8 +64,8 @@ def train(model, args, rng):
         x, y = (xpnn.tensor(a) for a in make_waves(args.batch_size, args.steps, rng))
         state, total = None, 0.0
         for t in range(0, args.steps, args.bptt):
-            pred, state = model(x[:, t:t + args.bptt], state)
-            loss = loss_fn(pred, y[:, t:t + args.bptt])
+            pred, state = model(x[:, t : t + args.bptt], state)
+            loss = loss_fn(pred, y[:, t : t + args.bptt])
             optimizer.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -90,6 +91,7 @@ def evaluate(model, x, y, warmup):
 def plot(x, y, pred, warmup, path):
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError as e:
@@ -124,8 +126,14 @@ def main(argv=None):
     p.add_argument("--backend", default="numpy", help="numpy (CPU) or cupy (CUDA)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--log-every", type=int, default=50)
-    p.add_argument("--plot", nargs="?", const="runs/sin_to_cos.png", default=None, metavar="PNG",
-                   help="save the predicted vs true curve of one test sequence (needs matplotlib)")
+    p.add_argument(
+        "--plot",
+        nargs="?",
+        const="runs/sin_to_cos.png",
+        default=None,
+        metavar="PNG",
+        help="save the predicted vs true curve of one test sequence (needs matplotlib)",
+    )
     args = p.parse_args(argv)
 
     xpnn.set_backend(args.backend)
@@ -133,12 +141,16 @@ def main(argv=None):
     train_rng = np.random.default_rng(args.seed)
     test_x, test_y = make_waves(args.test_size, args.steps, np.random.default_rng(args.seed + 10_000))
     model = SinToCos(args.cell, args.hidden, args.layers)
-    print(f"{type(model.rnn).__name__}({args.hidden}) sin -> cos on {xpnn.get_backend()}: {args.iterations} batches "
-          f"of {args.batch_size} random waves, {args.steps} steps, BPTT chunks of {args.bptt}")
+    print(
+        f"{type(model.rnn).__name__}({args.hidden}) sin -> cos on {xpnn.get_backend()}: {args.iterations} batches "
+        f"of {args.batch_size} random waves, {args.steps} steps, BPTT chunks of {args.bptt}"
+    )
     train(model, args, train_rng)
     mse, mse_all, pred = evaluate(model, test_x, test_y, args.warmup)
-    print(f"test MSE on {args.test_size} held-out waves: {mse:.2e} after the first {args.warmup} steps "
-          f"({mse_all:.2e} over all {args.steps} steps)")
+    print(
+        f"test MSE on {args.test_size} held-out waves: {mse:.2e} after the first {args.warmup} steps "
+        f"({mse_all:.2e} over all {args.steps} steps)"
+    )
     if args.plot:
         plot(test_x[0, :, 0], test_y[0, :, 0], pred[0, :, 0], args.warmup, args.plot)
     return mse

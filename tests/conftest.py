@@ -1,5 +1,6 @@
 """One `backend` fixture runs a test on every backend that can run here: numpy, the strict stand-in (which
 fails numpy-only code the way cupy would) and cupy when a GPU is present."""
+
 import pytest
 
 import xpnn

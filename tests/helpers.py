@@ -1,4 +1,5 @@
 """Shared test tools: numerical gradient checks and comparison with PyTorch."""
+
 import numpy as np
 
 import xpnn
@@ -41,8 +42,13 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-6, rtol=1e-5, seed=0):
             flat[j] = orig
             numeric.reshape(-1)[j] = (plus - minus) / (2 * eps)
         analytic = tensors[i].grad.numpy() if tensors[i].grad is not None else np.zeros_like(x)
-        np.testing.assert_allclose(analytic, numeric, atol=atol, rtol=rtol,
-                                   err_msg=f"gradient of input {i} (shape {x.shape}) differs from central differences")
+        np.testing.assert_allclose(
+            analytic,
+            numeric,
+            atol=atol,
+            rtol=rtol,
+            err_msg=f"gradient of input {i} (shape {x.shape}) differs from central differences",
+        )
 
 
 def assert_close(actual, expected, atol=1e-5, rtol=1e-5):

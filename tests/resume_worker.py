@@ -8,6 +8,7 @@ StepLR on shuffled synthetic batches.
 
 ``--forget`` leaves one part of the state unrestored, to show that the test notices when it is missing.
 """
+
 import argparse
 import os
 import sys
@@ -61,6 +62,7 @@ def main():
     args = p.parse_args()
     if args.backend == "strict":
         from tests.strict_backend import StrictBackend
+
         xpnn.backend.register_backend(StrictBackend())
     xpnn.set_backend(args.backend)
 
@@ -79,9 +81,17 @@ def main():
     step = train(model, optimizer, scheduler, loader, step, step + args.steps)
 
     if args.mode == "stop":
-        xpnn.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                   "scheduler": scheduler.state_dict(), "loader": loader.state_dict(), "rng": xpnn.get_rng_state(),
-                   "step": step}, args.paths[0])
+        xpnn.save(
+            {
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "loader": loader.state_dict(),
+                "rng": xpnn.get_rng_state(),
+                "step": step,
+            },
+            args.paths[0],
+        )
     else:
         xpnn.save(model.state_dict(), args.paths[-1])
 

@@ -6,6 +6,7 @@ them with a plain numpy array raises (as cupy does). numpy functions called on t
 ``__array_function__``/``__array_ufunc__``, as they do for cupy arrays, and every result is a strict array again.
 So a code path that only works on numpy fails in CPU CI instead of on a user's GPU.
 """
+
 import numbers
 import types
 
@@ -26,8 +27,10 @@ class StrictArray(NDArrayOperatorsMixin):
 
     # -- the strictness -------------------------------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):
-        raise TypeError("Implicit conversion of a strict (device stand-in) array to a NumPy array is not allowed; "
-                        "use the backend's to_host()")
+        raise TypeError(
+            "Implicit conversion of a strict (device stand-in) array to a NumPy array is not allowed; "
+            "use the backend's to_host()"
+        )
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         _reject_host_arrays(ufunc.__name__, inputs)
@@ -52,9 +55,11 @@ class StrictArray(NDArrayOperatorsMixin):
             raise AttributeError(name)
         attr = getattr(self._a, name)
         if callable(attr):
+
             def method(*args, **kwargs):
                 _reject_host_arrays(name, list(args) + list(kwargs.values()))
                 return _wrap(attr(*_unwrap(args), **_unwrap(kwargs)))
+
             return method
         return _wrap(attr)
 
@@ -122,8 +127,10 @@ class StrictArray(NDArrayOperatorsMixin):
 def _reject_host_arrays(where, values):
     for v in values:
         if isinstance(v, np.ndarray):
-            raise TypeError(f"{where}: a host numpy array {v.shape} met a strict device array; move it with the "
-                            f"backend first (cupy raises the same way)")
+            raise TypeError(
+                f"{where}: a host numpy array {v.shape} met a strict device array; move it with the "
+                f"backend first (cupy raises the same way)"
+            )
         if isinstance(v, (list, tuple)):
             _reject_host_arrays(where, v)
 
@@ -168,6 +175,7 @@ class _StrictNamespace:
             if name not in _HOST_INPUT_OK:
                 _reject_host_arrays(name, list(args) + list(kwargs.values()))
             return _wrap(attr(*_unwrap(args), **_unwrap(kwargs)))
+
         return function
 
 

@@ -47,9 +47,11 @@ def test_confusion_matrix_counts(backend):
     preds = logits.argmax(axis=1)
     expected = _reference_confusion(preds, targets, 5)
     device = xpnn.backend.current_backend()
-    for got in (confusion_matrix(device.asarray(preds), device.asarray(targets)),
-                confusion_matrix(xpnn.tensor(logits), xpnn.tensor(targets)),
-                confusion_matrix(xpnn.tensor(preds), xpnn.tensor(targets), num_classes=5)):
+    for got in (
+        confusion_matrix(device.asarray(preds), device.asarray(targets)),
+        confusion_matrix(xpnn.tensor(logits), xpnn.tensor(targets)),
+        confusion_matrix(xpnn.tensor(preds), xpnn.tensor(targets), num_classes=5),
+    ):
         assert type(got) is np.ndarray and got.dtype == np.int64
         np.testing.assert_array_equal(got, expected)
     assert got.sum() == 200 and np.trace(got) / 200 == accuracy(logits, targets)
@@ -66,21 +68,43 @@ def test_accepts_lists_and_unsigned_labels():
     assert accuracy([1, 2, 3], np.array([1, 2, 0], dtype=np.uint8)) == 2 / 3
 
 
-@pytest.mark.parametrize("call, error, message", [
-    (lambda: accuracy(np.zeros((4, 3)), np.zeros((4, 1), dtype=int)), ValueError,
-     r"accuracy: expected scores \(N, C\) or labels \(N,\) and target labels \(N,\), got \(4, 3\) and \(4, 1\)"),
-    (lambda: accuracy(np.zeros(3, dtype=int), np.zeros(4, dtype=int)), ValueError,
-     "accuracy: 3 predictions but 4 targets"),
-    (lambda: accuracy(np.zeros(0, dtype=int), np.zeros(0, dtype=int)), ValueError, "accuracy: no samples"),
-    (lambda: accuracy(np.zeros(3, dtype=int), np.zeros(3)), TypeError,
-     "accuracy: targets must be integer class indices, got dtype float64"),
-    (lambda: confusion_matrix(np.array([0.0, 1.0]), np.array([0, 1])), TypeError,
-     "confusion_matrix: predicted labels must be integer class indices, got dtype float64"),
-    (lambda: confusion_matrix([0, 3], [0, 1], num_classes=3), ValueError,
-     r"confusion_matrix: expected labels in \[0, 3\), got labels from 0 to 3"),
-    (lambda: confusion_matrix([0, -1], [0, 1]), ValueError, r"expected labels in \[0, 2\), got labels from -1 to 1"),
-    (lambda: accuracy("abc", [1]), TypeError, "expected an array"),
-])
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (
+            lambda: accuracy(np.zeros((4, 3)), np.zeros((4, 1), dtype=int)),
+            ValueError,
+            r"accuracy: expected scores \(N, C\) or labels \(N,\) and target labels \(N,\), got \(4, 3\) and \(4, 1\)",
+        ),
+        (
+            lambda: accuracy(np.zeros(3, dtype=int), np.zeros(4, dtype=int)),
+            ValueError,
+            "accuracy: 3 predictions but 4 targets",
+        ),
+        (lambda: accuracy(np.zeros(0, dtype=int), np.zeros(0, dtype=int)), ValueError, "accuracy: no samples"),
+        (
+            lambda: accuracy(np.zeros(3, dtype=int), np.zeros(3)),
+            TypeError,
+            "accuracy: targets must be integer class indices, got dtype float64",
+        ),
+        (
+            lambda: confusion_matrix(np.array([0.0, 1.0]), np.array([0, 1])),
+            TypeError,
+            "confusion_matrix: predicted labels must be integer class indices, got dtype float64",
+        ),
+        (
+            lambda: confusion_matrix([0, 3], [0, 1], num_classes=3),
+            ValueError,
+            r"confusion_matrix: expected labels in \[0, 3\), got labels from 0 to 3",
+        ),
+        (
+            lambda: confusion_matrix([0, -1], [0, 1]),
+            ValueError,
+            r"expected labels in \[0, 2\), got labels from -1 to 1",
+        ),
+        (lambda: accuracy("abc", [1]), TypeError, "expected an array"),
+    ],
+)
 def test_bad_inputs_are_clear_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()

@@ -1,4 +1,5 @@
 """Exact resume across processes: N steps, save, a fresh process loads and trains M more == N + M in one go."""
+
 import os
 import subprocess
 import sys
@@ -33,6 +34,7 @@ def stopped_run(tmp_path_factory):
             _run(backend_name, "stop", N, folder / "checkpoint.npz")
             folders[backend_name] = folder
         return folders[backend_name]
+
     return make
 
 

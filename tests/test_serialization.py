@@ -39,7 +39,7 @@ def _arrays(backend_name):
         "f64": np.array([np.pi, -0.0, np.inf, np.nan]),
         "f16": np.array([1.5, -2.25], dtype=np.float16),
         "i8": np.array([-128, 127], dtype=np.int8),
-        "u64": np.array([2 ** 64 - 1], dtype=np.uint64),
+        "u64": np.array([2**64 - 1], dtype=np.uint64),
         "bool": np.array([True, False]),
         "c64": np.array([1 + 2j], dtype=np.complex64),
         "scalar0d": np.array(7, dtype=np.int32),
@@ -55,7 +55,7 @@ def test_round_trip_keeps_structure_key_types_and_exact_values(tmp_path, backend
     obj = {
         "tensors": {"w": xpnn.tensor([[1.0, 2.0]], requires_grad=True), "b": xpnn.tensor([3], dtype=np.int64)},
         "arrays": arrays,
-        "numbers": [0, -1, 2 ** 127 + 1, -(2 ** 70), 0.1, -0.0, float("inf"), 1e-310, True, False, None],
+        "numbers": [0, -1, 2**127 + 1, -(2**70), 0.1, -0.0, float("inf"), 1e-310, True, False, None],
         "scalars": (np.float32(2.5), np.int64(-3), np.bool_(True)),
         "strings": ["", "ünïcode ✓", '"quoted" {json}'],
         "keys": {0: "int", -5: "negative", 1.5: "float", True: "bool", None: "none", ("a", 1): "tuple", "0": "str"},
@@ -128,15 +128,25 @@ def _train_step(model, optimizer, x, y):
 
 
 def test_model_optimizer_and_scheduler_states_round_trip(tmp_path, backend):
-    x, y = xpnn.tensor(np.random.default_rng(0).standard_normal((5, 4)), dtype=np.float32), xpnn.tensor(np.array([0, 1, 2, 1, 0]))
+    x, y = (
+        xpnn.tensor(np.random.default_rng(0).standard_normal((5, 4)), dtype=np.float32),
+        xpnn.tensor(np.array([0, 1, 2, 1, 0])),
+    )
     model = _mlp()
     optimizer = Adam(model.parameters(), lr=0.01, betas=(0.8, 0.9), amsgrad=True)
     scheduler = MultiStepLR(optimizer, milestones=[1, 3, 3], gamma=0.5)
     for _ in range(2):
         _train_step(model, optimizer, x, y)
         scheduler.step()
-    xpnn.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-               "epoch": 2}, tmp_path / "c.npz")
+    xpnn.save(
+        {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "epoch": 2,
+        },
+        tmp_path / "c.npz",
+    )
     ckpt = xpnn.load(tmp_path / "c.npz")
 
     assert list(ckpt["model"]) == list(model.state_dict())
@@ -154,7 +164,7 @@ def test_model_optimizer_and_scheduler_states_round_trip(tmp_path, backend):
         scheduler.step()
         _train_step(clone, clone_optimizer, x, y)
         clone_scheduler.step()
-    assert clone_scheduler.get_last_lr() == scheduler.get_last_lr() == [0.01 * 0.5 ** 3]
+    assert clone_scheduler.get_last_lr() == scheduler.get_last_lr() == [0.01 * 0.5**3]
     for (name, a), b in zip(model.state_dict().items(), clone.state_dict().values()):
         np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
 
@@ -226,11 +236,10 @@ def test_a_writer_killed_mid_save_leaves_the_previous_checkpoint_intact(tmp_path
     path = tmp_path / "ckpt.npz"
     original = {"step": 10, "w": np.arange(100, dtype=np.float32)}
     xpnn.save(original, path)
-    writer = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(path)],
-                              env={**os.environ, "PYTHONPATH": REPO})
+    writer = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(path)], env={**os.environ, "PYTHONPATH": REPO})
     try:
         deadline = time.monotonic() + 60
-        while not any(t.stat().st_size > 2 ** 23 for t in _temp_files(tmp_path)):  # the first array is out
+        while not any(t.stat().st_size > 2**23 for t in _temp_files(tmp_path)):  # the first array is out
             assert writer.poll() is None, "the writer exited before it could be interrupted"
             assert time.monotonic() < deadline, "the writer never started writing"
             time.sleep(0.005)
@@ -256,15 +265,24 @@ def test_a_writer_killed_mid_save_leaves_the_previous_checkpoint_intact(tmp_path
 @pytest.fixture
 def good_checkpoint(tmp_path):
     path = tmp_path / "good.npz"
-    xpnn.save({"model": {"w": xpnn.tensor(np.arange(6.0).reshape(2, 3))},
-               "optimizer": {"state": {0: {"step": 3, "exp_avg": np.ones(3)}}}, "rng": 2 ** 100}, path)
+    xpnn.save(
+        {
+            "model": {"w": xpnn.tensor(np.arange(6.0).reshape(2, 3))},
+            "optimizer": {"state": {0: {"step": 3, "exp_avg": np.ones(3)}}},
+            "rng": 2**100,
+        },
+        path,
+    )
     return path
 
 
 def _intact(ckpt):
-    return (np.array_equal(ckpt["model"]["w"].numpy(), np.arange(6.0, dtype=np.float32).reshape(2, 3))
-            and ckpt["optimizer"] == {"state": {0: {"step": 3, "exp_avg": ckpt["optimizer"]["state"][0]["exp_avg"]}}}
-            and np.array_equal(ckpt["optimizer"]["state"][0]["exp_avg"], np.ones(3)) and ckpt["rng"] == 2 ** 100)
+    return (
+        np.array_equal(ckpt["model"]["w"].numpy(), np.arange(6.0, dtype=np.float32).reshape(2, 3))
+        and ckpt["optimizer"] == {"state": {0: {"step": 3, "exp_avg": ckpt["optimizer"]["state"][0]["exp_avg"]}}}
+        and np.array_equal(ckpt["optimizer"]["state"][0]["exp_avg"], np.ones(3))
+        and ckpt["rng"] == 2**100
+    )
 
 
 def test_every_truncation_of_a_checkpoint_is_a_clear_error(good_checkpoint, tmp_path):
@@ -307,22 +325,27 @@ def _metadata(**changes):
     return json.dumps({"format": "xpnn-checkpoint", "version": 1, "root": root, **changes})
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "not a zip/.npz archive"),
-    (b"epoch 3, loss 0.1\n", "not a zip/.npz archive"),
-    ({"x.npy": b"\x93NUMPY"}, f"without the {METADATA_ENTRY} entry"),
-    ({METADATA_ENTRY: b"\xff\xfe{"}, "corrupt checkpoint metadata"),
-    ({METADATA_ENTRY: "[1, 2]"}, "does not say format 'xpnn-checkpoint'"),
-    ({METADATA_ENTRY: "[" * 100_000}, "corrupt checkpoint metadata"),
-    ({METADATA_ENTRY: _metadata(format="other")}, "does not say format 'xpnn-checkpoint'"),
-    ({METADATA_ENTRY: _metadata(version=2)}, "format version 2, but this xpnn reads versions 1 to 1; upgrade"),
-    ({METADATA_ENTRY: _metadata(version="1")}, "format version '1'"),
-    ({METADATA_ENTRY: _metadata(root={"type": "module", "value": "os"})}, "unknown node type 'module'"),
-    ({METADATA_ENTRY: _metadata(root={"type": "list"})}, "malformed checkpoint metadata.*KeyError"),
-    ({METADATA_ENTRY: _metadata(root={"type": "int", "value": "x"})}, "malformed checkpoint metadata.*ValueError"),
-    ({METADATA_ENTRY: _metadata(root={"type": "array", "entry": "arrays/0.npy", "dtype": "<f4", "shape": []})},
-     "array entry 'arrays/0.npy' is missing"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "not a zip/.npz archive"),
+        (b"epoch 3, loss 0.1\n", "not a zip/.npz archive"),
+        ({"x.npy": b"\x93NUMPY"}, f"without the {METADATA_ENTRY} entry"),
+        ({METADATA_ENTRY: b"\xff\xfe{"}, "corrupt checkpoint metadata"),
+        ({METADATA_ENTRY: "[1, 2]"}, "does not say format 'xpnn-checkpoint'"),
+        ({METADATA_ENTRY: "[" * 100_000}, "corrupt checkpoint metadata"),
+        ({METADATA_ENTRY: _metadata(format="other")}, "does not say format 'xpnn-checkpoint'"),
+        ({METADATA_ENTRY: _metadata(version=2)}, "format version 2, but this xpnn reads versions 1 to 1; upgrade"),
+        ({METADATA_ENTRY: _metadata(version="1")}, "format version '1'"),
+        ({METADATA_ENTRY: _metadata(root={"type": "module", "value": "os"})}, "unknown node type 'module'"),
+        ({METADATA_ENTRY: _metadata(root={"type": "list"})}, "malformed checkpoint metadata.*KeyError"),
+        ({METADATA_ENTRY: _metadata(root={"type": "int", "value": "x"})}, "malformed checkpoint metadata.*ValueError"),
+        (
+            {METADATA_ENTRY: _metadata(root={"type": "array", "entry": "arrays/0.npy", "dtype": "<f4", "shape": []})},
+            "array entry 'arrays/0.npy' is missing",
+        ),
+    ],
+)
 def test_foreign_or_malformed_files_are_clear_errors(tmp_path, content, message):
     path = tmp_path / "bad.npz"
     if isinstance(content, bytes):

@@ -1,5 +1,6 @@
 """A whole training step stays float32: one float64 value anywhere (a numpy float64 scalar, under NumPy 2's
 promotion rules) would silently turn every GEMM into a slower float64 one."""
+
 import numpy as np
 
 import xpnn
@@ -7,8 +8,15 @@ from xpnn import nn
 
 
 def test_mlp_training_step_is_float32_end_to_end(backend):
-    model = nn.Sequential(nn.Flatten(), nn.Linear(784, 400), nn.ReLU(), nn.Dropout(0.1), nn.Linear(400, 100),
-                          nn.ReLU(), nn.Linear(100, 10))
+    model = nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(784, 400),
+        nn.ReLU(),
+        nn.Dropout(0.1),
+        nn.Linear(400, 100),
+        nn.ReLU(),
+        nn.Linear(100, 10),
+    )
     optimizer = xpnn.optim.Adam(model.parameters(), lr=1e-3, weight_decay=np.float64(1e-4))
     images = xpnn.tensor(np.random.default_rng(0).random((16, 1, 28, 28), dtype=np.float32))
     labels = xpnn.tensor(np.arange(16) % 10)

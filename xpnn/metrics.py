@@ -1,4 +1,5 @@
 """Classification metrics, computed on the backend of their inputs (no copy of a batch to the host)."""
+
 import numpy as np
 
 from . import backend as _backend
@@ -31,8 +32,9 @@ def confusion_matrix(preds, targets, num_classes=None):
     if num_classes is None:
         num_classes = scores.shape[1] if scores.ndim == 2 else highest + 1
     if lowest < 0 or highest >= num_classes:
-        raise ValueError(f"confusion_matrix: expected labels in [0, {num_classes}), got labels from {lowest} to "
-                         f"{highest}")
+        raise ValueError(
+            f"confusion_matrix: expected labels in [0, {num_classes}), got labels from {lowest} to {highest}"
+        )
     # One bincount over the pair index true * C + predicted counts every cell at once.
     pairs = targets.astype(np.int64) * num_classes + preds.astype(np.int64)
     counts = xp.bincount(pairs, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
@@ -54,8 +56,10 @@ def _labels(name, logits_or_preds, targets):
     if preds.ndim == 2:
         preds = preds.argmax(axis=1)
     if preds.ndim != 1 or targets.ndim != 1:
-        raise ValueError(f"{name}: expected scores (N, C) or labels (N,) and target labels (N,), got "
-                         f"{tuple(_data(logits_or_preds).shape)} and {tuple(targets.shape)}")
+        raise ValueError(
+            f"{name}: expected scores (N, C) or labels (N,) and target labels (N,), got "
+            f"{tuple(_data(logits_or_preds).shape)} and {tuple(targets.shape)}"
+        )
     if preds.shape[0] != targets.shape[0]:
         raise ValueError(f"{name}: {preds.shape[0]} predictions but {targets.shape[0]} targets")
     if preds.shape[0] == 0:

@@ -3,6 +3,7 @@
 ``xpnn.manual_seed(n)`` reseeds all of them, so a run is reproducible on every backend. Parameters are
 initialised on the host and then moved, so a seed gives the same initial weights on numpy and on cupy.
 """
+
 import numpy as np
 
 from . import backend as _backend
@@ -56,9 +57,11 @@ def get_rng_state():
     is captured: after ``set_rng_state`` its generator starts again from that seed (reproducible: the same
     checkpoint always resumes with the same dropout masks, but not with those an uninterrupted run would draw).
     """
-    return {"seed": _state["seed"],
-            "host": _state["host"].bit_generator.state,
-            "device": {name: _exact_state(rng) for name, rng in _state["device"].items()}}
+    return {
+        "seed": _state["seed"],
+        "host": _state["host"].bit_generator.state,
+        "device": {name: _exact_state(rng) for name, rng in _state["device"].items()},
+    }
 
 
 def set_rng_state(state):
@@ -99,7 +102,8 @@ def _generator_from_state(saved):
 
 def _checked_state(saved):
     if not isinstance(saved, dict) or saved.get("bit_generator") not in _BIT_GENERATORS:
-        raise ValueError(f"set_rng_state: expected a numpy bit generator state (a dict naming one of "
-                         f"{sorted(_BIT_GENERATORS)}), got {saved!r:.200}")
+        raise ValueError(
+            f"set_rng_state: expected a numpy bit generator state (a dict naming one of "
+            f"{sorted(_BIT_GENERATORS)}), got {saved!r:.200}"
+        )
     return saved
-

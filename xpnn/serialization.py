@@ -9,6 +9,7 @@ Writing is atomic: the data goes to a temporary file in the same directory (name
 flushed and fsync'ed, and only then renamed over ``path``. A crash mid-write leaves the previous checkpoint
 untouched (and, at worst, a stray temporary file that is not a valid checkpoint).
 """
+
 import collections
 import contextlib
 import json
@@ -65,23 +66,29 @@ def _encode(obj, arrays, where):
         kind = next((name for name, cls in _DICT_TYPES.items() if type(obj) is cls), "dict")
         return {"type": kind, "items": items}
     if isinstance(obj, (list, tuple)):
-        return {"type": "list" if isinstance(obj, list) else "tuple",
-                "items": [_encode(v, arrays, f"{where}[{i}]") for i, v in enumerate(obj)]}
+        return {
+            "type": "list" if isinstance(obj, list) else "tuple",
+            "items": [_encode(v, arrays, f"{where}[{i}]") for i, v in enumerate(obj)],
+        }
     scalar = _encode_plain(obj)
     if scalar is not None:
         return scalar
     try:
         _backend.backend_of(obj)
     except TypeError:
-        raise TypeError(f"xpnn.save: cannot save {where} of type {type(obj).__name__}; checkpoints hold "
-                        f"(nested) dicts, lists and tuples of Tensors, arrays, numbers, strings and None") from None
+        raise TypeError(
+            f"xpnn.save: cannot save {where} of type {type(obj).__name__}; checkpoints hold "
+            f"(nested) dicts, lists and tuples of Tensors, arrays, numbers, strings and None"
+        ) from None
     return dict(_encode_array(obj, arrays, where), type="array")
 
 
 def _encode_array(array, arrays, where):
     if array.dtype.hasobject:
-        raise TypeError(f"xpnn.save: cannot save {where}: arrays of Python objects (dtype object) would need "
-                        f"pickle; convert it to a numeric array")
+        raise TypeError(
+            f"xpnn.save: cannot save {where}: arrays of Python objects (dtype object) would need "
+            f"pickle; convert it to a numeric array"
+        )
     name = f"arrays/{len(arrays)}.npy"
     arrays.append((name, array))
     return {"entry": name, "dtype": array.dtype.str, "shape": list(array.shape)}
@@ -108,8 +115,10 @@ def _encode_key(key, where):
         return {"type": "tuple", "items": [_encode_key(k, where) for k in key]}
     node = _encode_plain(key)
     if node is None:
-        raise TypeError(f"xpnn.save: cannot save a dict key of type {type(key).__name__} in {where}; keys must "
-                        f"be strings, numbers, bools, None or tuples of those")
+        raise TypeError(
+            f"xpnn.save: cannot save a dict key of type {type(key).__name__} in {where}; keys must "
+            f"be strings, numbers, bools, None or tuples of those"
+        )
     return node
 
 
@@ -172,8 +181,9 @@ def load(path, backend=None):
         try:
             archive = zipfile.ZipFile(f)
         except _ZIP_ERRORS as e:
-            raise CheckpointError(f"{path}: not an xpnn checkpoint: not a zip/.npz archive, or a truncated or "
-                                  f"damaged one ({e})") from None
+            raise CheckpointError(
+                f"{path}: not an xpnn checkpoint: not a zip/.npz archive, or a truncated or damaged one ({e})"
+            ) from None
         with archive:
             metadata = _read_metadata(archive, path)
             try:
@@ -191,19 +201,22 @@ _ZIP_ERRORS = (zipfile.BadZipFile, EOFError, OSError, RuntimeError)
 
 def _read_metadata(archive, path):
     if METADATA_ENTRY not in archive.namelist():
-        raise CheckpointError(f"{path}: not an xpnn checkpoint (a zip/.npz archive without the "
-                              f"{METADATA_ENTRY} entry that xpnn.save writes)")
+        raise CheckpointError(
+            f"{path}: not an xpnn checkpoint (a zip/.npz archive without the "
+            f"{METADATA_ENTRY} entry that xpnn.save writes)"
+        )
     try:
         metadata = json.loads(_read_entry(archive, METADATA_ENTRY, path))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise CheckpointError(f"{path}: corrupt checkpoint metadata ({e})") from None
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
-        raise CheckpointError(f"{path}: not an xpnn checkpoint ({METADATA_ENTRY} does not say format "
-                              f"{FORMAT!r})")
+        raise CheckpointError(f"{path}: not an xpnn checkpoint ({METADATA_ENTRY} does not say format {FORMAT!r})")
     version = metadata.get("version")
     if not isinstance(version, int) or not 1 <= version <= VERSION:
-        raise CheckpointError(f"{path}: checkpoint format version {version!r}, but this xpnn reads versions 1 "
-                              f"to {VERSION}; upgrade xpnn to load it")
+        raise CheckpointError(
+            f"{path}: checkpoint format version {version!r}, but this xpnn reads versions 1 "
+            f"to {VERSION}; upgrade xpnn to load it"
+        )
     return metadata
 
 
@@ -259,13 +272,14 @@ class _Decoder:
         if name not in self.archive.NameToInfo:
             raise CheckpointError(f"{self.path}: corrupt checkpoint (array entry {name!r} is missing)")
         try:
-            host = _read_entry(self.archive, name, self.path,
-                               lambda f: np.lib.format.read_array(f, allow_pickle=False))
+            host = _read_entry(self.archive, name, self.path, lambda f: np.lib.format.read_array(f, allow_pickle=False))
         except CheckpointError:
             raise
         except ValueError as e:  # a damaged .npy header, or an object array (which would need pickle)
             raise CheckpointError(f"{self.path}: corrupt checkpoint (entry {name!r}: {e})") from None
         if host.dtype.str != node["dtype"] or list(host.shape) != list(node["shape"]):
-            raise CheckpointError(f"{self.path}: corrupt checkpoint (entry {name!r} holds {host.dtype.str} "
-                                  f"{host.shape}, the metadata says {node['dtype']} {tuple(node['shape'])})")
+            raise CheckpointError(
+                f"{self.path}: corrupt checkpoint (entry {name!r} holds {host.dtype.str} "
+                f"{host.shape}, the metadata says {node['dtype']} {tuple(node['shape'])})"
+            )
         return host

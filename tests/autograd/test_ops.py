@@ -1,4 +1,5 @@
 """Every Tensor op: float64 gradient check, and forward/backward parity with the same PyTorch op."""
+
 import numpy as np
 import pytest
 
@@ -24,6 +25,7 @@ def _away_from(shape, points):
         for p in points:
             x = np.where(np.abs(x - p) < 0.1, p + 0.3, x)
         return x
+
     return make
 
 
@@ -41,9 +43,9 @@ CASES = [
     ("neg", lambda a: -a, [_any((3,))]),
     ("scalar_ops", lambda a: (2.0 - a) * 3.0 + 1.5 - a / 4.0, [_any((2, 3))]),
     ("rdiv_scalar", lambda a: 2.0 / a, [_pos((5,))]),
-    ("pow_scalar", lambda a: a ** 3, [_any((4,))]),
-    ("rpow_scalar", lambda a: 2.0 ** a, [_any((4,))]),
-    ("pow_tensor", lambda a, b: a ** b, [_pos((3, 2)), _any((2,))]),
+    ("pow_scalar", lambda a: a**3, [_any((4,))]),
+    ("rpow_scalar", lambda a: 2.0**a, [_any((4,))]),
+    ("pow_tensor", lambda a, b: a**b, [_pos((3, 2)), _any((2,))]),
     ("matmul_2d", lambda a, b: a @ b, [_any((3, 4)), _any((4, 5))]),
     ("matmul_vec_mat", lambda a, b: a @ b, [_any((4,)), _any((4, 2))]),
     ("matmul_mat_vec", lambda a, b: a @ b, [_any((3, 4)), _any((4,))]),
@@ -140,8 +142,7 @@ def test_cat_stack_match_torch(backend):
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal((2, 3)).astype(np.float32), rng.standard_normal((2, 3)).astype(np.float32)
     assert_close(xpnn.cat([xpnn.tensor(a), xpnn.tensor(b)], 1), torch.cat([torch.tensor(a), torch.tensor(b)], 1))
-    assert_close(xpnn.stack([xpnn.tensor(a), xpnn.tensor(b)], 2),
-                 torch.stack([torch.tensor(a), torch.tensor(b)], 2))
+    assert_close(xpnn.stack([xpnn.tensor(a), xpnn.tensor(b)], 2), torch.stack([torch.tensor(a), torch.tensor(b)], 2))
 
 
 def test_max_ties_share_the_gradient_like_torch(backend):

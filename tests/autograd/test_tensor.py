@@ -1,4 +1,5 @@
 """Tensor creation, the autograd engine's semantics, and the non-differentiable Tensor API."""
+
 import gc
 import weakref
 
@@ -107,6 +108,7 @@ def test_no_grad_records_nothing(backend):
     @xpnn.no_grad()
     def f(t):
         return t * 2.0
+
     assert f(x).creator is None
 
 
@@ -129,6 +131,7 @@ def test_graph_is_freed_after_backward(backend):
 
 def test_memory_stays_flat_over_many_steps(backend):
     import tracemalloc
+
     w = xpnn.tensor(np.ones((32, 32), dtype=np.float32), requires_grad=True)
     x = xpnn.tensor(np.ones((16, 32), dtype=np.float32))
 

@@ -1,4 +1,5 @@
 """Choosing backends, errors when one cannot run, and arrays of two backends meeting in one op."""
+
 import contextvars
 import threading
 
@@ -58,6 +59,7 @@ def test_set_backend_is_context_local():
 
 def test_xp_resolves_at_run_time():
     from xpnn.backend import xp
+
     assert xp.float32 is np.float32
     assert type(xp.zeros(2)) is np.ndarray
     with xpnn.use_backend("strict"):

@@ -1,5 +1,6 @@
 """The portable conv/pool/batch-norm kernels at array level, the cuDNN switch, and (on a GPU) cuDNN against the
 portable kernels."""
+
 import threading
 
 import numpy as np
@@ -20,12 +21,16 @@ def _naive_windows(x, kernel, geometry):
     out = np.zeros(x.shape[:2] + kernel + (ho, wo))
     for i in range(kernel[0]):
         for j in range(kernel[1]):
-            out[:, :, i, j] = xp[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh, j * dw:j * dw + sw * (wo - 1) + 1:sw]
+            out[:, :, i, j] = xp[
+                :, :, i * dh : i * dh + sh * (ho - 1) + 1 : sh, j * dw : j * dw + sw * (wo - 1) + 1 : sw
+            ]
     return out
 
 
-@pytest.mark.parametrize("stride, padding, dilation", [((1, 1), (0, 0), (1, 1)), ((1, 1), (2, 1), (1, 2)),
-                                                       ((2, 3), (1, 0), (1, 1)), ((2, 1), (0, 1), (2, 1))])
+@pytest.mark.parametrize(
+    "stride, padding, dilation",
+    [((1, 1), (0, 0), (1, 1)), ((1, 1), (2, 1), (1, 2)), ((2, 3), (1, 0), (1, 1)), ((2, 1), (0, 1), (2, 1))],
+)
 def test_im2col_layout(backend, stride, padding, dilation):
     """Rows (channel, kernel row, kernel column); columns (image, output row, output column), where a stride-1
     width computes every padded column (the padded-width trick) and only the first Wo of them are real."""
@@ -53,9 +58,10 @@ def test_weight_gradient_is_the_same_with_kept_or_recomputed_columns(backend):
     np.testing.assert_allclose(be.to_host(kept), be.to_host(recomputed), rtol=1e-12)
 
 
-@pytest.mark.parametrize("w_shape, padding, dilation, groups", [((4, 6, 3, 3), (1, 1), (1, 1), 1),
-                                                                ((4, 3, 3, 2), (2, 0), (2, 1), 2),
-                                                                ((6, 1, 3, 3), (1, 1), (1, 1), 6)])
+@pytest.mark.parametrize(
+    "w_shape, padding, dilation, groups",
+    [((4, 6, 3, 3), (1, 1), (1, 1), 1), ((4, 3, 3, 2), (2, 0), (2, 1), 2), ((6, 1, 3, 3), (1, 1), (1, 1), 6)],
+)
 def test_both_ways_to_the_input_gradient_agree(backend, w_shape, padding, dilation, groups):
     """col2im, and (stride 1) the convolution of gy with the flipped, channel-swapped weight."""
     be = current_backend()
@@ -98,8 +104,12 @@ def test_reused_scratch_never_leaks_between_layouts(backend):
     after another; each must still equal a run on freshly zeroed memory."""
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(0)
-    cases = [((2, 3, 16, 18), (4, 3, 1, 1), 0), ((2, 3, 16, 16), (4, 3, 3, 3), 1),
-             ((2, 3, 14, 16), (4, 3, 1, 3), (1, 1)), ((2, 3, 16, 18), (4, 3, 1, 1), 0)]
+    cases = [
+        ((2, 3, 16, 18), (4, 3, 1, 1), 0),
+        ((2, 3, 16, 16), (4, 3, 3, 3), 1),
+        ((2, 3, 14, 16), (4, 3, 1, 3), (1, 1)),
+        ((2, 3, 16, 18), (4, 3, 1, 1), 0),
+    ]
     for x_shape, w_shape, padding in cases:
         x, w = rng.standard_normal(x_shape).astype(np.float32), rng.standard_normal(w_shape).astype(np.float32)
         xo, wo = xpnn.tensor(x, requires_grad=True), xpnn.tensor(w, requires_grad=True)
@@ -127,8 +137,9 @@ def test_cudnn_is_not_used_for_dtypes_it_cannot_take():
     assert cudnn.cudnn_for(np.zeros(2, np.int64)) is None
 
 
-requires_cudnn = pytest.mark.skipif("cupy" not in xpnn.available_backends() or cudnn._load() is None,
-                                    reason="needs a CUDA GPU with cuDNN")
+requires_cudnn = pytest.mark.skipif(
+    "cupy" not in xpnn.available_backends() or cudnn._load() is None, reason="needs a CUDA GPU with cuDNN"
+)
 
 
 def _run_both(fn, *arrays):
@@ -144,11 +155,14 @@ def _run_both(fn, *arrays):
 
 
 @requires_cudnn
-@pytest.mark.parametrize("op", [
-    lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1),
-    lambda x, w, b: F.conv2d(x, w, b, dilation=2, groups=2),
-    lambda x, w, b: F.conv_transpose2d(x, w[:, :2], b[:2], stride=2, padding=1, output_padding=1),
-])
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1),
+        lambda x, w, b: F.conv2d(x, w, b, dilation=2, groups=2),
+        lambda x, w, b: F.conv_transpose2d(x, w[:, :2], b[:2], stride=2, padding=1, output_padding=1),
+    ],
+)
 def test_cudnn_convolution_matches_the_portable_kernels(op):
     rng = np.random.default_rng(0)
     arrays = [rng.standard_normal(s).astype(np.float32) for s in ((2, 4, 9, 8), (4, 2, 3, 3), (4,))]
@@ -158,12 +172,15 @@ def test_cudnn_convolution_matches_the_portable_kernels(op):
 
 
 @requires_cudnn
-@pytest.mark.parametrize("op", [
-    lambda x: F.max_pool2d(x, 3, 2, 1),
-    lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False),
-    lambda x: F.batch_norm(x, None, None, training=True),
-    lambda x: F.batch_norm(x.reshape(2, 4, 72), None, None, training=True),
-])
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda x: F.max_pool2d(x, 3, 2, 1),
+        lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False),
+        lambda x: F.batch_norm(x, None, None, training=True),
+        lambda x: F.batch_norm(x.reshape(2, 4, 72), None, None, training=True),
+    ],
+)
 def test_cudnn_pooling_and_batch_norm_match_the_portable_kernels(op):
     x = np.maximum(np.random.default_rng(0).standard_normal((2, 4, 9, 8)), 0).astype(np.float32)
     (cudnn_out, portable_out) = _run_both(op, x)

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import xpnn
-from xpnn.backend import backend_of, erf as erf_module
+from xpnn.backend import backend_of
+from xpnn.backend import erf as erf_module
 from xpnn.backend.erf import erf_rational
 
 
@@ -43,5 +44,6 @@ def test_backend_erf(backend, dtype):
     x = xpnn.tensor(host).data
     out = backend_of(x).erf(x)
     assert backend_of(out) is backend_of(x) and out.dtype == dtype
-    np.testing.assert_allclose(backend_of(out).to_host(out), reference(host.astype(np.float64)),
-                               rtol=1e-6 if dtype == np.float32 else 1e-14)
+    np.testing.assert_allclose(
+        backend_of(out).to_host(out), reference(host.astype(np.float64)), rtol=1e-6 if dtype == np.float32 else 1e-14
+    )

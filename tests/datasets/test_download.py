@@ -1,4 +1,5 @@
 """download(): real HTTP against a local server with good, corrupt, truncated and missing mirrors."""
+
 import functools
 import hashlib
 import socket
@@ -47,8 +48,8 @@ class LocalMirrors:
         (self.root / "good" / name).write_bytes(data)
         middle = len(data) // 2
         # Flip bytes but keep the length, so only the checksum can tell.
-        flipped = bytes(b ^ 0xFF for b in data[middle:middle + 16])
-        (self.root / "corrupt" / name).write_bytes(data[:middle] + flipped + data[middle + 16:])
+        flipped = bytes(b ^ 0xFF for b in data[middle : middle + 16])
+        (self.root / "corrupt" / name).write_bytes(data[:middle] + flipped + data[middle + 16 :])
         # A consistent but short file: its Content-Length matches, so again only the checksum can tell.
         (self.root / "truncated" / name).write_bytes(data[:middle])
 
@@ -121,8 +122,7 @@ def test_a_bad_copy_is_rejected_and_the_next_mirror_used(tmp_path, mirrors, labe
     assert files_in(dest.parent) == [LABELS]  # no temp file left by the rejected copy
 
 
-def test_when_every_mirror_fails_the_error_lists_each_url_and_why(tmp_path, mirrors, labels, refused_url,
-                                                                   hanging_url):
+def test_when_every_mirror_fails_the_error_lists_each_url_and_why(tmp_path, mirrors, labels, refused_url, hanging_url):
     dest = tmp_path / "cache" / LABELS
     urls = [mirrors.url(kind, LABELS) for kind in ("missing", "corrupt", "truncated", "short")]
     urls += [refused_url + LABELS, hanging_url + LABELS]

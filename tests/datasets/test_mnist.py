@@ -3,14 +3,14 @@
 The served test split is the real t10k files (shipped in xpnn/datasets/_sample); the train split is a tiny
 valid IDX pair built here, with MNIST.resources patched to its checksums.
 """
+
 import gzip
 import hashlib
 
 import numpy as np
 import pytest
 
-from xpnn.datasets import MNIST, DownloadError, load_mnist, read_idx
-from xpnn.datasets import mnist
+from xpnn.datasets import MNIST, DownloadError, load_mnist, mnist, read_idx
 from xpnn.datasets.mnist import ImageDataset
 
 # Fixtures shared with the download tests (pytest finds them by name in this module).
@@ -178,15 +178,22 @@ def test_read_idx_reads_raw_and_gzipped_files_in_native_byte_order(tmp_path):
         assert array.dtype == np.int32 and array.dtype.isnative and array.flags.writeable
 
 
-@pytest.mark.parametrize("data, expected", [
-    (b"\x00\x00", "2 bytes, fewer than the 4-byte magic number"),
-    (b"\x08\x03\x00\x00" + bytes(16), "bad IDX magic number 0x08030000"),
-    (b"\x00\x00\x07\x01" + bytes(8), "unknown IDX type code 0x07"),
-    (b"\x00\x00\x08\x03\x00\x00\x00\x01", "declares 3 dimensions (16 header bytes) but the file has only 8 bytes"),
-    (idx_bytes(TINY_IMAGES)[:-1], "declares shape (3, 28, 28) of uint8, i.e. 2,352 payload bytes, but the file has 2,351"),
-    (idx_bytes(TINY_IMAGES) + b"\x00", "but the file has 2,353"),
-    (idx_gz(TINY_IMAGES)[:-20], "corrupt gzip data"),
-], ids=["too-short", "bad-magic", "bad-type", "short-header", "short-payload", "long-payload", "bad-gzip"])
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (b"\x00\x00", "2 bytes, fewer than the 4-byte magic number"),
+        (b"\x08\x03\x00\x00" + bytes(16), "bad IDX magic number 0x08030000"),
+        (b"\x00\x00\x07\x01" + bytes(8), "unknown IDX type code 0x07"),
+        (b"\x00\x00\x08\x03\x00\x00\x00\x01", "declares 3 dimensions (16 header bytes) but the file has only 8 bytes"),
+        (
+            idx_bytes(TINY_IMAGES)[:-1],
+            "declares shape (3, 28, 28) of uint8, i.e. 2,352 payload bytes, but the file has 2,351",
+        ),
+        (idx_bytes(TINY_IMAGES) + b"\x00", "but the file has 2,353"),
+        (idx_gz(TINY_IMAGES)[:-20], "corrupt gzip data"),
+    ],
+    ids=["too-short", "bad-magic", "bad-type", "short-header", "short-payload", "long-payload", "bad-gzip"],
+)
 def test_read_idx_rejects_malformed_files_naming_them(tmp_path, data, expected):
     path = tmp_path / "broken.gz"
     path.write_bytes(data)

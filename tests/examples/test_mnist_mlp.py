@@ -1,4 +1,5 @@
 """The README's main command, shortened: the MLP example trains on the offline sample, saves, and resumes."""
+
 import os
 import sys
 
@@ -16,6 +17,7 @@ def mnist_mlp(monkeypatch, tmp_path):
     monkeypatch.setenv("XPNN_DATA", str(tmp_path / "cache"))
     sys.modules.pop("mnist_mlp", None)
     import mnist_mlp
+
     return mnist_mlp
 
 
@@ -32,8 +34,9 @@ def test_one_epoch_on_the_offline_sample_learns_and_saves(mnist_mlp, tmp_path, c
 def test_resume_continues_exactly(mnist_mlp, tmp_path):
     straight = mnist_mlp.main(["--epochs", "2", "--no-download", "--save", str(tmp_path / "a.npz")])
     mnist_mlp.main(["--epochs", "1", "--no-download", "--save", str(tmp_path / "b.npz")])
-    resumed = mnist_mlp.main(["--epochs", "2", "--no-download", "--save", str(tmp_path / "b.npz"),
-                              "--resume", str(tmp_path / "b.ckpt.npz")])
+    resumed = mnist_mlp.main(
+        ["--epochs", "2", "--no-download", "--save", str(tmp_path / "b.npz"), "--resume", str(tmp_path / "b.ckpt.npz")]
+    )
     assert resumed == straight
     a, b = xpnn.load(str(tmp_path / "a.npz")), xpnn.load(str(tmp_path / "b.npz"))
     for key in a:

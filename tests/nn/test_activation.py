@@ -17,8 +17,10 @@ ACTIVATIONS = {
     "tanh": (F.tanh, lambda tF, x: tF.tanh(x)),
     "softplus": (F.softplus, lambda tF, x: tF.softplus(x)),
     # beta * x crosses the threshold inside the test range: both regimes are exercised
-    "softplus_beta": (lambda x: F.softplus(x, beta=2.0, threshold=1.5),
-                      lambda tF, x: tF.softplus(x, beta=2.0, threshold=1.5)),
+    "softplus_beta": (
+        lambda x: F.softplus(x, beta=2.0, threshold=1.5),
+        lambda tF, x: tF.softplus(x, beta=2.0, threshold=1.5),
+    ),
     "elu": (F.elu, lambda tF, x: tF.elu(x)),
     "elu_alpha": (lambda x: F.elu(x, alpha=0.5), lambda tF, x: tF.elu(x, alpha=0.5)),
     "gelu": (F.gelu, lambda tF, x: tF.gelu(x)),

@@ -34,13 +34,16 @@ def _step(torch, ours, theirs, x, gy):
     theirs.zero_grad()
 
 
-@pytest.mark.parametrize("cls, shape, kwargs", [
-    ("BatchNorm2d", (4, 3, 5, 7), {}),
-    ("BatchNorm2d", (1, 2, 3, 4), {"momentum": 0.3, "eps": 1e-3}),
-    ("BatchNorm1d", (6, 4), {}),
-    ("BatchNorm1d", (3, 5, 7), {"affine": False}),
-    ("BatchNorm2d", (4, 3, 2, 2), {"momentum": None}),
-])
+@pytest.mark.parametrize(
+    "cls, shape, kwargs",
+    [
+        ("BatchNorm2d", (4, 3, 5, 7), {}),
+        ("BatchNorm2d", (1, 2, 3, 4), {"momentum": 0.3, "eps": 1e-3}),
+        ("BatchNorm1d", (6, 4), {}),
+        ("BatchNorm1d", (3, 5, 7), {"affine": False}),
+        ("BatchNorm2d", (4, 3, 2, 2), {"momentum": None}),
+    ],
+)
 def test_train_then_eval_matches_torch(backend, cls, shape, kwargs):
     torch, ours, theirs = _pair(cls, shape[1], **kwargs)
     rng = np.random.default_rng(0)
@@ -61,8 +64,13 @@ def test_without_running_stats_uses_batch_statistics_in_eval(backend):
     assert ours.running_mean is None and list(ours.state_dict()) == ["weight", "bias"]
     ours.eval(), theirs.eval()
     rng = np.random.default_rng(1)
-    _step(torch, ours, theirs, rng.standard_normal((2, 3, 4, 4)).astype(np.float32),
-          rng.standard_normal((2, 3, 4, 4)).astype(np.float32))
+    _step(
+        torch,
+        ours,
+        theirs,
+        rng.standard_normal((2, 3, 4, 4)).astype(np.float32),
+        rng.standard_normal((2, 3, 4, 4)).astype(np.float32),
+    )
 
 
 def test_state_dict_keys_buffers_and_dtypes(backend):
@@ -96,13 +104,19 @@ def test_functional_updates_the_running_statistics_in_place(backend):
 
 
 def test_errors_name_the_layer_and_shapes(backend):
-    with pytest.raises(ValueError, match=r"BatchNorm2d\(4\): expected a 4-D input \(N, C, H, W\), got shape "
-                                         r"\(2, 4, 5\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"BatchNorm2d\(4\): expected a 4-D input \(N, C, H, W\), got shape "
+        r"\(2, 4, 5\)",
+    ):
         nn.BatchNorm2d(4)(xpnn.zeros(2, 4, 5))
     with pytest.raises(ValueError, match=r"BatchNorm1d\(4\): expected input with 4 channels .*\(2, 3\)"):
         nn.BatchNorm1d(4)(xpnn.zeros(2, 3))
-    with pytest.raises(ValueError, match=r"Expected more than 1 value per channel when training, got input size "
-                                         r"\(1, 4\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"Expected more than 1 value per channel when training, got input size "
+        r"\(1, 4\)",
+    ):
         nn.BatchNorm1d(4)(xpnn.zeros(1, 4))
     with pytest.raises(TypeError, match=r"BatchNorm1d\(2\): input dtype float64"):
         nn.BatchNorm1d(2)(xpnn.tensor(np.zeros((3, 2))))

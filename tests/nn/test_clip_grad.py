@@ -83,11 +83,14 @@ def test_clip_grad_value_matches_torch(backend):
     assert ours[-1].grad is None
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda ps: clip_grad_norm_(ps, -1.0), "max_norm must be a number >= 0, got -1.0"),
-    (lambda ps: clip_grad_norm_(ps, 1.0, norm_type=0), "norm_type must be > 0 or inf"),
-    (lambda ps: clip_grad_value_(ps, -0.5), "clip_value must be a number >= 0, got -0.5"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda ps: clip_grad_norm_(ps, -1.0), "max_norm must be a number >= 0, got -1.0"),
+        (lambda ps: clip_grad_norm_(ps, 1.0, norm_type=0), "norm_type must be > 0 or inf"),
+        (lambda ps: clip_grad_value_(ps, -0.5), "clip_value must be a number >= 0, got -0.5"),
+    ],
+)
 def test_bad_arguments_raise(call, match):
     with pytest.raises(ValueError, match=match):
         call([xpnn.nn.Parameter(xpnn.zeros(2))])

@@ -54,16 +54,20 @@ def test_conv2d_matches_torch(backend, cin, cout, k, s, p, d, g, shape):
     _check_forward_backward(torch, ours, theirs, shape)
 
 
-@pytest.mark.parametrize("cin, cout, k, s, p, op, g, d, shape", [
-    (3, 2, (3, 2), 1, 0, 0, 1, 1, (2, 3, 5, 4)),
-    (2, 4, 3, 2, 1, 1, 1, 1, (1, 2, 4, 5)),
-    (1, 3, (4, 3), (3, 2), (2, 1), (2, 1), 1, 1, (2, 1, 3, 4)),
-    (4, 6, 3, 2, 0, 0, 2, (1, 2), (2, 4, 3, 3)),
-])
+@pytest.mark.parametrize(
+    "cin, cout, k, s, p, op, g, d, shape",
+    [
+        (3, 2, (3, 2), 1, 0, 0, 1, 1, (2, 3, 5, 4)),
+        (2, 4, 3, 2, 1, 1, 1, 1, (1, 2, 4, 5)),
+        (1, 3, (4, 3), (3, 2), (2, 1), (2, 1), 1, 1, (2, 1, 3, 4)),
+        (4, 6, 3, 2, 0, 0, 2, (1, 2), (2, 4, 3, 3)),
+    ],
+)
 def test_conv_transpose2d_matches_torch(backend, cin, cout, k, s, p, op, g, d, shape):
     ours = nn.ConvTranspose2d(cin, cout, k, stride=s, padding=p, output_padding=op, groups=g, dilation=d)
-    torch, theirs = _torch_pair("ConvTranspose2d", ours, cin, cout, k, stride=s, padding=p, output_padding=op,
-                                groups=g, dilation=d)
+    torch, theirs = _torch_pair(
+        "ConvTranspose2d", ours, cin, cout, k, stride=s, padding=p, output_padding=op, groups=g, dilation=d
+    )
     _check_forward_backward(torch, ours, theirs, shape)
 
 
@@ -90,8 +94,11 @@ def test_conv2d_gradcheck(backend):
     rng = np.random.default_rng(0)
     x, w, b = rng.standard_normal((2, 2, 5, 4)), rng.standard_normal((3, 2, 3, 2)), rng.standard_normal(3)
     gradcheck(lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1), x, w, b)
-    gradcheck(lambda x, w: F.conv2d(x, w, dilation=(1, 2), groups=2), rng.standard_normal((1, 4, 5, 6)),
-              rng.standard_normal((2, 2, 2, 2)))
+    gradcheck(
+        lambda x, w: F.conv2d(x, w, dilation=(1, 2), groups=2),
+        rng.standard_normal((1, 4, 5, 6)),
+        rng.standard_normal((2, 2, 2, 2)),
+    )
 
 
 def test_conv_transpose2d_gradcheck(backend):
@@ -130,7 +137,8 @@ def test_parameters_shapes_init_and_state_dict(backend):
 def test_repr_like_torch():
     assert repr(nn.Conv2d(1, 6, 5, padding=2)) == "Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1), padding=(2, 2))"
     assert repr(nn.Conv2d(4, 4, 3, groups=4, bias=False)) == (
-        "Conv2d(4, 4, kernel_size=(3, 3), stride=(1, 1), padding=(0, 0), groups=4, bias=False)")
+        "Conv2d(4, 4, kernel_size=(3, 3), stride=(1, 1), padding=(0, 0), groups=4, bias=False)"
+    )
 
 
 def test_output_stays_float32(backend):
@@ -150,8 +158,11 @@ def test_3d_input_names_the_layer_and_shape(backend):
 
 
 def test_kernel_larger_than_padded_input_names_the_layer_and_sizes(backend):
-    with pytest.raises(ValueError, match=r"Conv2d\(1→2, 5x5\): kernel 5x5 .* larger than the padded input 4x6 "
-                                         r"\(input shape \(1, 1, 2, 4\), padding \(1, 1\)\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"Conv2d\(1→2, 5x5\): kernel 5x5 .* larger than the padded input 4x6 "
+        r"\(input shape \(1, 1, 2, 4\), padding \(1, 1\)\)",
+    ):
         nn.Conv2d(1, 2, 5, padding=1)(xpnn.zeros(1, 1, 2, 4))
 
 
@@ -174,7 +185,6 @@ def test_wrong_dtype_and_bad_arguments(backend):
         F.conv2d(xpnn.zeros(1, 4, 4, 4), xpnn.zeros(3, 2, 1, 1), groups=2)
 
 
-
 def _example_models():
     """make_lenet / make_cnn of examples/mnist_cnn.py."""
     examples = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
@@ -193,8 +203,9 @@ def _torch_twin(torch, model):
     for m in model:
         kind = type(m).__name__
         if kind == "Conv2d":
-            twins.append(tnn.Conv2d(m.in_channels, m.out_channels, m.kernel_size, m.stride, m.padding,
-                                    bias=m.bias is not None))
+            twins.append(
+                tnn.Conv2d(m.in_channels, m.out_channels, m.kernel_size, m.stride, m.padding, bias=m.bias is not None)
+            )
         elif kind == "BatchNorm2d":
             twins.append(tnn.BatchNorm2d(m.num_features))
         elif kind == "Linear":

@@ -64,8 +64,11 @@ def test_accepts_host_indices_on_any_backend(backend):
 
 @pytest.mark.parametrize("bad, low, high", [([0, 5], 0, 5), ([-1, 2], -1, 2)])
 def test_index_out_of_range_is_a_clear_error(bad, low, high):
-    with pytest.raises(IndexError, match=rf"Embedding\(5, 3\): index out of range: got indices from {low} to "
-                                         rf"{high}, but the table has 5 rows \(valid indices 0 to 4\)"):
+    with pytest.raises(
+        IndexError,
+        match=rf"Embedding\(5, 3\): index out of range: got indices from {low} to "
+        rf"{high}, but the table has 5 rows \(valid indices 0 to 4\)",
+    ):
         nn.Embedding(5, 3)(xpnn.tensor(np.array(bad)))
 
 

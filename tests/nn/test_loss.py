@@ -93,9 +93,12 @@ def test_pointwise_gradcheck(backend, name, reduction):
 def test_pointwise_matches_torch(backend, name, reduction):
     fn, kwargs = pointwise(name)
     torch_name = name.replace("_beta0", "")
-    check_against_torch(lambda x, t: fn(x, t, reduction=reduction, **kwargs),
-                        lambda tF, x, t: getattr(tF, torch_name)(x, t, reduction=reduction, **kwargs),
-                        regression_pair((4, 3, 5)), grad_of=(0, 1))
+    check_against_torch(
+        lambda x, t: fn(x, t, reduction=reduction, **kwargs),
+        lambda tF, x, t: getattr(tF, torch_name)(x, t, reduction=reduction, **kwargs),
+        regression_pair((4, 3, 5)),
+        grad_of=(0, 1),
+    )
 
 
 @pytest.mark.parametrize("name", sorted(POINTWISE))
@@ -124,9 +127,11 @@ def test_regression_loss_errors(backend):
 @pytest.mark.parametrize("weighted", [False, True])
 def test_bce_gradcheck(backend, reduction, weighted):
     w = weight_of(4) if weighted else None
-    gradcheck(lambda x, t: F.binary_cross_entropy(x, t, weight=None if w is None else xpnn.tensor(w),
-                                                  reduction=reduction),
-              probabilities((3, 4), 1), probabilities((3, 4), 2))
+    gradcheck(
+        lambda x, t: F.binary_cross_entropy(x, t, weight=None if w is None else xpnn.tensor(w), reduction=reduction),
+        probabilities((3, 4), 1),
+        probabilities((3, 4), 2),
+    )
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -135,11 +140,13 @@ def test_bce_matches_torch(backend, reduction, weighted):
     x, t, w = probabilities((5, 4), 1), probabilities((5, 4), 2), weight_of(4)
     t[0] = [0.0, 1.0, 0.0, 1.0]
     arrays = [x, t, w] if weighted else [x, t]
-    check_against_torch(lambda *a: F.binary_cross_entropy(*a[:2], weight=a[2] if weighted else None,
-                                                          reduction=reduction),
-                        lambda tF, *a: tF.binary_cross_entropy(*a[:2], weight=a[2] if weighted else None,
-                                                               reduction=reduction),
-                        arrays, grad_of=(0, 1), atol=1e-4)
+    check_against_torch(
+        lambda *a: F.binary_cross_entropy(*a[:2], weight=a[2] if weighted else None, reduction=reduction),
+        lambda tF, *a: tF.binary_cross_entropy(*a[:2], weight=a[2] if weighted else None, reduction=reduction),
+        arrays,
+        grad_of=(0, 1),
+        atol=1e-4,
+    )
 
 
 def test_bce_at_certain_predictions_is_clamped_like_torch(backend):
@@ -147,8 +154,12 @@ def test_bce_at_certain_predictions_is_clamped_like_torch(backend):
     x = np.array([0.0, 1.0, 1.0, 0.0, 0.5])
     t = np.array([0.0, 1.0, 0.0, 1.0, 0.3])
     # the log clamp at -100 in the loss, and the 1e-12 floor of x (1 - x) in the input's gradient, as torch
-    check_against_torch(lambda x, t: F.binary_cross_entropy(x, t, reduction="none"),
-                        lambda tF, x, t: tF.binary_cross_entropy(x, t, reduction="none"), [x, t], atol=1e-3)
+    check_against_torch(
+        lambda x, t: F.binary_cross_entropy(x, t, reduction="none"),
+        lambda tF, x, t: tF.binary_cross_entropy(x, t, reduction="none"),
+        [x, t],
+        atol=1e-3,
+    )
     # The target's gradient is the slope of the clamped loss (torch gives +-inf there): log(1 - x) - log(x).
     target = xpnn.tensor(t.astype(np.float32), requires_grad=True)
     F.binary_cross_entropy(xpnn.tensor(x.astype(np.float32)), target, reduction="sum").backward()
@@ -156,12 +167,18 @@ def test_bce_at_certain_predictions_is_clamped_like_torch(backend):
 
 
 def test_bce_errors(backend):
-    with pytest.raises(ValueError, match=r"binary_cross_entropy: every input must be a probability in \[0, 1\], "
-                                         r"got values from -0.5 to 2.0"):
+    with pytest.raises(
+        ValueError,
+        match=r"binary_cross_entropy: every input must be a probability in \[0, 1\], "
+        r"got values from -0.5 to 2.0",
+    ):
         F.binary_cross_entropy(xpnn.tensor([-0.5, 2.0]), xpnn.tensor([0.0, 1.0]))
     with pytest.raises(ValueError, match=r"weight of shape \(3,\) does not broadcast to the input's shape \(2, 4\)"):
-        F.binary_cross_entropy(xpnn.tensor(np.full((2, 4), 0.5, np.float32)),
-                               xpnn.tensor(np.ones((2, 4), np.float32)), weight=xpnn.tensor([1.0, 2.0, 3.0]))
+        F.binary_cross_entropy(
+            xpnn.tensor(np.full((2, 4), 0.5, np.float32)),
+            xpnn.tensor(np.ones((2, 4), np.float32)),
+            weight=xpnn.tensor([1.0, 2.0, 3.0]),
+        )
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -171,9 +188,14 @@ def test_bce_with_logits_gradcheck(backend, reduction, weighted, pos_weighted):
     w, pw = weight_of((3, 4), 3), weight_of(4, 4)
 
     def fn(x, t):
-        return F.binary_cross_entropy_with_logits(x, t, weight=xpnn.tensor(w) if weighted else None,
-                                                  reduction=reduction,
-                                                  pos_weight=xpnn.tensor(pw) if pos_weighted else None)
+        return F.binary_cross_entropy_with_logits(
+            x,
+            t,
+            weight=xpnn.tensor(w) if weighted else None,
+            reduction=reduction,
+            pos_weight=xpnn.tensor(pw) if pos_weighted else None,
+        )
+
     gradcheck(fn, normal((3, 4)) * 3, probabilities((3, 4), 2))
 
 
@@ -186,8 +208,10 @@ def test_bce_with_logits_matches_torch(backend, reduction, weighted, pos_weighte
     t[0] = [0.0, 1.0, 1.0, 0.0]
 
     def call(module, x, t, w, pw):
-        return module.binary_cross_entropy_with_logits(x, t, weight=w if weighted else None, reduction=reduction,
-                                                       pos_weight=pw if pos_weighted else None)
+        return module.binary_cross_entropy_with_logits(
+            x, t, weight=w if weighted else None, reduction=reduction, pos_weight=pw if pos_weighted else None
+        )
+
     y = check_against_torch(lambda *a: call(F, *a), call, [x, t, w, pw], grad_of=(0, 1))
     assert np.isfinite(y.numpy()).all()
 
@@ -225,8 +249,17 @@ def with_weight(weight, make):
 @pytest.mark.parametrize("smoothing", SMOOTHING)
 def test_cross_entropy_gradcheck(backend, case, reduction, smoothing):
     x, t, weight, extra = class_case(case)
-    gradcheck(lambda x: F.cross_entropy(x, xpnn.tensor(t), reduction=reduction, label_smoothing=smoothing,
-                                        **with_weight(weight, xpnn.tensor), **extra), x)
+    gradcheck(
+        lambda x: F.cross_entropy(
+            x,
+            xpnn.tensor(t),
+            reduction=reduction,
+            label_smoothing=smoothing,
+            **with_weight(weight, xpnn.tensor),
+            **extra,
+        ),
+        x,
+    )
 
 
 @pytest.mark.parametrize("case", sorted(CLASS_CASES))
@@ -236,20 +269,33 @@ def test_cross_entropy_matches_torch(backend, case, reduction, smoothing):
     torch = pytest.importorskip("torch")
     x, t, weight, extra = class_case(case)
     check_against_torch(
-        lambda x: F.cross_entropy(x, xpnn.tensor(t), reduction=reduction, label_smoothing=smoothing,
-                                  **with_weight(weight, lambda w: xpnn.tensor(w.astype(np.float32))), **extra),
-        lambda tF, x: tF.cross_entropy(x, torch.tensor(t), reduction=reduction, label_smoothing=smoothing,
-                                       **with_weight(weight, lambda w: torch.tensor(w, dtype=torch.float32)),
-                                       **extra),
-        [x])
+        lambda x: F.cross_entropy(
+            x,
+            xpnn.tensor(t),
+            reduction=reduction,
+            label_smoothing=smoothing,
+            **with_weight(weight, lambda w: xpnn.tensor(w.astype(np.float32))),
+            **extra,
+        ),
+        lambda tF, x: tF.cross_entropy(
+            x,
+            torch.tensor(t),
+            reduction=reduction,
+            label_smoothing=smoothing,
+            **with_weight(weight, lambda w: torch.tensor(w, dtype=torch.float32)),
+            **extra,
+        ),
+        [x],
+    )
 
 
 @pytest.mark.parametrize("case", sorted(CLASS_CASES))
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_nll_loss_gradcheck(backend, case, reduction):
     x, t, weight, extra = class_case(case)
-    gradcheck(lambda x: F.nll_loss(x, xpnn.tensor(t), reduction=reduction, **with_weight(weight, xpnn.tensor),
-                                   **extra), x)
+    gradcheck(
+        lambda x: F.nll_loss(x, xpnn.tensor(t), reduction=reduction, **with_weight(weight, xpnn.tensor), **extra), x
+    )
 
 
 @pytest.mark.parametrize("case", sorted(CLASS_CASES))
@@ -258,11 +304,22 @@ def test_nll_loss_matches_torch(backend, case, reduction):
     torch = pytest.importorskip("torch")
     x, t, weight, extra = class_case(case)
     check_against_torch(
-        lambda x: F.nll_loss(x, xpnn.tensor(t), reduction=reduction,
-                             **with_weight(weight, lambda w: xpnn.tensor(w.astype(np.float32))), **extra),
-        lambda tF, x: tF.nll_loss(x, torch.tensor(t), reduction=reduction,
-                                  **with_weight(weight, lambda w: torch.tensor(w, dtype=torch.float32)), **extra),
-        [x])
+        lambda x: F.nll_loss(
+            x,
+            xpnn.tensor(t),
+            reduction=reduction,
+            **with_weight(weight, lambda w: xpnn.tensor(w.astype(np.float32))),
+            **extra,
+        ),
+        lambda tF, x: tF.nll_loss(
+            x,
+            torch.tensor(t),
+            reduction=reduction,
+            **with_weight(weight, lambda w: torch.tensor(w, dtype=torch.float32)),
+            **extra,
+        ),
+        [x],
+    )
 
 
 def test_cross_entropy_equals_log_softmax_then_nll_loss(backend):
@@ -280,8 +337,11 @@ def test_cross_entropy_is_stable_at_huge_logits(backend):
     t = np.array([1, 2, 0])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        y = check_against_torch(lambda x: F.cross_entropy(x, xpnn.tensor(t), label_smoothing=0.1),
-                                lambda tF, x: tF.cross_entropy(x, torch.tensor(t), label_smoothing=0.1), [x])
+        y = check_against_torch(
+            lambda x: F.cross_entropy(x, xpnn.tensor(t), label_smoothing=0.1),
+            lambda tF, x: tF.cross_entropy(x, torch.tensor(t), label_smoothing=0.1),
+            [x],
+        )
     assert np.isfinite(y.item()) and y.item() > 600  # the first sample alone adds (0.9 * 2000 + 100) / 3
 
 
@@ -308,9 +368,12 @@ def probability_case(shape):
 @pytest.mark.parametrize("weighted", [False, True])
 def test_cross_entropy_probabilities_gradcheck(backend, shape, reduction, smoothing, weighted):
     w = weight_of(shape[0] if len(shape) == 1 else shape[1])
-    gradcheck(lambda x, t: F.cross_entropy(x, t, reduction=reduction, label_smoothing=smoothing,
-                                           weight=xpnn.tensor(w) if weighted else None),
-              *probability_case(shape))
+    gradcheck(
+        lambda x, t: F.cross_entropy(
+            x, t, reduction=reduction, label_smoothing=smoothing, weight=xpnn.tensor(w) if weighted else None
+        ),
+        *probability_case(shape),
+    )
 
 
 @pytest.mark.parametrize("shape", PROBABILITY_SHAPES)
@@ -319,29 +382,43 @@ def test_cross_entropy_probabilities_gradcheck(backend, shape, reduction, smooth
 @pytest.mark.parametrize("weighted", [False, True])
 def test_cross_entropy_probabilities_match_torch(backend, shape, reduction, smoothing, weighted):
     w = weight_of(shape[0] if len(shape) == 1 else shape[1])
-    check_against_torch(lambda x, t, w: F.cross_entropy(x, t, reduction=reduction, label_smoothing=smoothing,
-                                                        weight=w if weighted else None),
-                        lambda tF, x, t, w: tF.cross_entropy(x, t, reduction=reduction, label_smoothing=smoothing,
-                                                             weight=w if weighted else None),
-                        [*probability_case(shape), w], grad_of=(0, 1))
+    check_against_torch(
+        lambda x, t, w: F.cross_entropy(
+            x, t, reduction=reduction, label_smoothing=smoothing, weight=w if weighted else None
+        ),
+        lambda tF, x, t, w: tF.cross_entropy(
+            x, t, reduction=reduction, label_smoothing=smoothing, weight=w if weighted else None
+        ),
+        [*probability_case(shape), w],
+        grad_of=(0, 1),
+    )
 
 
 # -- errors ----------------------------------------------------------------------------------------------------
 def test_cross_entropy_and_nll_errors(backend):
     x = xpnn.tensor(np.zeros((3, 4), np.float32))
     for fn, name in ((F.cross_entropy, "cross_entropy"), (F.nll_loss, "nll_loss")):
-        with pytest.raises(ValueError, match=rf"{name}: target class 7 is out of range for C = 4 classes: labels "
-                                             rf"must be in \[0, 4\) or equal ignore_index \(-100\)"):
+        with pytest.raises(
+            ValueError,
+            match=rf"{name}: target class 7 is out of range for C = 4 classes: labels "
+            rf"must be in \[0, 4\) or equal ignore_index \(-100\)",
+        ):
             fn(x, xpnn.tensor(np.array([0, 7, 1])))
         with pytest.raises(ValueError, match=rf"{name}: target class -1 is out of range"):
             fn(x, xpnn.tensor(np.array([0, -1, 1])))
-        with pytest.raises(ValueError, match=rf"{name}: target of class indices must have shape \(3,\) for input "
-                                             rf"shape \(3, 4\), got target shape \(2,\)"):
+        with pytest.raises(
+            ValueError,
+            match=rf"{name}: target of class indices must have shape \(3,\) for input "
+            rf"shape \(3, 4\), got target shape \(2,\)",
+        ):
             fn(x, xpnn.tensor(np.array([0, 1])))
         with pytest.raises(TypeError, match=f"{name}: class-index targets must have an integer dtype, got float32"):
             fn(x, xpnn.tensor(np.array([0.0, 1.0, 2.0], np.float32)))
-        with pytest.raises(ValueError, match=rf"{name}: weight must hold one value per class, shape \(4,\), got "
-                                             rf"shape \(3,\)"):
+        with pytest.raises(
+            ValueError,
+            match=rf"{name}: weight must hold one value per class, shape \(4,\), got "
+            rf"shape \(3,\)",
+        ):
             fn(x, xpnn.tensor(np.array([0, 1, 2])), weight=xpnn.tensor([1.0, 1.0, 1.0]))
         with pytest.raises(ValueError, match=f"{name}: reduction must be 'mean', 'sum' or 'none', got 'avg'"):
             fn(x, xpnn.tensor(np.array([0, 1, 2])), reduction="avg")
@@ -349,8 +426,11 @@ def test_cross_entropy_and_nll_errors(backend):
             fn(xpnn.tensor(np.zeros((3, 4), np.int64)), xpnn.tensor(np.array([0, 1, 2])))
     # ignore_index itself is allowed, in or out of [0, C)
     assert np.isfinite(F.cross_entropy(x, xpnn.tensor(np.array([0, 3, 1])), ignore_index=3).item())
-    with pytest.raises(TypeError, match=r"cross_entropy: a target of the input's shape \(3, 4\) holds class "
-                                        r"probabilities and must be floating point, got dtype int64"):
+    with pytest.raises(
+        TypeError,
+        match=r"cross_entropy: a target of the input's shape \(3, 4\) holds class "
+        r"probabilities and must be floating point, got dtype int64",
+    ):
         F.cross_entropy(x, xpnn.tensor(np.zeros((3, 4), np.int64)))
     with pytest.raises(ValueError, match="cross_entropy: label_smoothing must be between 0.0 and 1.0, got 1.5"):
         F.cross_entropy(x, xpnn.tensor(np.array([0, 1, 2])), label_smoothing=1.5)
@@ -365,18 +445,21 @@ def test_mixing_backends_is_a_clear_error():
 
 # -- dtype -----------------------------------------------------------------------------------------------------
 FLOAT32_CALLS = {
-    "cross_entropy": lambda x: F.cross_entropy(x, xpnn.tensor(np.array([0, 2])), weight=xpnn.tensor([1.0, 2.0, 3.0]),
-                                               label_smoothing=0.1),
+    "cross_entropy": lambda x: F.cross_entropy(
+        x, xpnn.tensor(np.array([0, 2])), weight=xpnn.tensor([1.0, 2.0, 3.0]), label_smoothing=0.1
+    ),
     "cross_entropy_probabilities": lambda x: F.cross_entropy(x, xpnn.tensor(np.full((2, 3), 1 / 3, np.float32))),
     "nll_loss": lambda x: F.nll_loss(x, xpnn.tensor(np.array([0, 2]))),
     "mse_loss": lambda x: F.mse_loss(x, xpnn.tensor(np.ones((2, 3), np.float32))),
     "l1_loss": lambda x: F.l1_loss(x, xpnn.tensor(np.ones((2, 3), np.float32))),
     "huber_loss": lambda x: F.huber_loss(x, xpnn.tensor(np.ones((2, 3), np.float32))),
     "smooth_l1_loss": lambda x: F.smooth_l1_loss(x, xpnn.tensor(np.ones((2, 3), np.float32))),
-    "binary_cross_entropy": lambda x: F.binary_cross_entropy(x.sigmoid(), xpnn.tensor(np.ones((2, 3), np.float32)),
-                                                             weight=xpnn.tensor([1.0, 2.0, 3.0])),
+    "binary_cross_entropy": lambda x: F.binary_cross_entropy(
+        x.sigmoid(), xpnn.tensor(np.ones((2, 3), np.float32)), weight=xpnn.tensor([1.0, 2.0, 3.0])
+    ),
     "binary_cross_entropy_with_logits": lambda x: F.binary_cross_entropy_with_logits(
-        x, xpnn.tensor(np.array([[0, 1, 1], [1, 0, 0]])), pos_weight=xpnn.tensor([1.0, 2.0, 3.0])),
+        x, xpnn.tensor(np.array([[0, 1, 1], [1, 0, 0]])), pos_weight=xpnn.tensor([1.0, 2.0, 3.0])
+    ),
 }
 
 
@@ -392,22 +475,34 @@ def test_float32_stays_float32(backend, name):
 def test_loss_modules_repr_and_state_dict_match_torch():
     torch = pytest.importorskip("torch")
     w = np.array([1.0, 2.0, 3.0], np.float32)
-    for name, kwargs in [("CrossEntropyLoss", {}), ("NLLLoss", {}), ("MSELoss", {}), ("L1Loss", {}),
-                         ("HuberLoss", {"delta": 2.0}), ("SmoothL1Loss", {"beta": 0.5}), ("BCELoss", {}),
-                         ("BCEWithLogitsLoss", {}), ("CrossEntropyLoss", {"weight": w, "label_smoothing": 0.1}),
-                         ("NLLLoss", {"weight": w}), ("BCELoss", {"weight": w}),
-                         ("BCEWithLogitsLoss", {"weight": w, "pos_weight": w})]:
+    for name, kwargs in [
+        ("CrossEntropyLoss", {}),
+        ("NLLLoss", {}),
+        ("MSELoss", {}),
+        ("L1Loss", {}),
+        ("HuberLoss", {"delta": 2.0}),
+        ("SmoothL1Loss", {"beta": 0.5}),
+        ("BCELoss", {}),
+        ("BCEWithLogitsLoss", {}),
+        ("CrossEntropyLoss", {"weight": w, "label_smoothing": 0.1}),
+        ("NLLLoss", {"weight": w}),
+        ("BCELoss", {"weight": w}),
+        ("BCEWithLogitsLoss", {"weight": w, "pos_weight": w}),
+    ]:
         ours = getattr(nn, name)(**{k: xpnn.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()})
-        theirs = getattr(torch.nn, name)(**{k: torch.tensor(v) if isinstance(v, np.ndarray) else v
-                                            for k, v in kwargs.items()})
+        theirs = getattr(torch.nn, name)(
+            **{k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+        )
         assert repr(ours) == repr(theirs)
         assert list(ours.state_dict()) == list(theirs.state_dict())
         for key, value in ours.state_dict().items():
             np.testing.assert_array_equal(value.numpy(), theirs.state_dict()[key].numpy())
 
 
-@pytest.mark.parametrize("name", ["CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss",
-                                  "BCELoss", "BCEWithLogitsLoss"])
+@pytest.mark.parametrize(
+    "name",
+    ["CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss"],
+)
 def test_loss_module_rejects_unknown_reduction(name):
     with pytest.raises(ValueError, match=f"{name}: reduction must be 'mean', 'sum' or 'none', got 'average'"):
         getattr(nn, name)(reduction="average")
@@ -423,21 +518,26 @@ def test_cross_entropy_module_matches_torch(backend):
         nn.CrossEntropyLoss(label_smoothing=-0.1)
 
 
-@pytest.mark.parametrize("name,kwargs,make_inputs", [
-    ("NLLLoss", {"ignore_index": 1}, lambda: (normal((5, 3)), labels(5, 3))),
-    ("MSELoss", {"reduction": "none"}, lambda: regression_pair()),
-    ("L1Loss", {"reduction": "sum"}, lambda: regression_pair()),
-    ("HuberLoss", {"delta": 0.7}, lambda: regression_pair()),
-    ("SmoothL1Loss", {"beta": 0.7}, lambda: regression_pair()),
-    ("BCELoss", {"weight": weight_of(4)}, lambda: (probabilities((3, 4)), probabilities((3, 4), 2))),
-    ("BCEWithLogitsLoss", {"pos_weight": weight_of(4)}, lambda: (normal((3, 4)), probabilities((3, 4), 2))),
-])
+@pytest.mark.parametrize(
+    "name,kwargs,make_inputs",
+    [
+        ("NLLLoss", {"ignore_index": 1}, lambda: (normal((5, 3)), labels(5, 3))),
+        ("MSELoss", {"reduction": "none"}, lambda: regression_pair()),
+        ("L1Loss", {"reduction": "sum"}, lambda: regression_pair()),
+        ("HuberLoss", {"delta": 0.7}, lambda: regression_pair()),
+        ("SmoothL1Loss", {"beta": 0.7}, lambda: regression_pair()),
+        ("BCELoss", {"weight": weight_of(4)}, lambda: (probabilities((3, 4)), probabilities((3, 4), 2))),
+        ("BCEWithLogitsLoss", {"pos_weight": weight_of(4)}, lambda: (normal((3, 4)), probabilities((3, 4), 2))),
+    ],
+)
 def test_loss_modules_match_torch(backend, name, kwargs, make_inputs):
     torch = pytest.importorskip("torch")
-    ours = getattr(nn, name)(**{k: xpnn.tensor(v.astype(np.float32)) if isinstance(v, np.ndarray) else v
-                                for k, v in kwargs.items()})
-    theirs = getattr(torch.nn, name)(**{k: torch.tensor(v, dtype=torch.float32) if isinstance(v, np.ndarray) else v
-                                        for k, v in kwargs.items()})
+    ours = getattr(nn, name)(
+        **{k: xpnn.tensor(v.astype(np.float32)) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+    )
+    theirs = getattr(torch.nn, name)(
+        **{k: torch.tensor(v, dtype=torch.float32) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+    )
     check_against_torch(lambda *a: ours(*a), lambda tF, *a: theirs(*a), list(make_inputs()))
 
 

@@ -1,4 +1,5 @@
 """Module registration, traversal, modes, state_dict and load_state_dict (torch's keys and semantics)."""
+
 from collections import OrderedDict
 
 import numpy as np
@@ -41,8 +42,9 @@ def test_state_dict_keys_match_torch_for_the_same_architecture():
     ours = nn.Sequential(nn.Linear(784, 400), nn.Identity(), nn.Linear(400, 10))
     theirs = torch.nn.Sequential(torch.nn.Linear(784, 400), torch.nn.Identity(), torch.nn.Linear(400, 10))
     assert list(ours.state_dict()) == list(theirs.state_dict())
-    assert [tuple(v.shape) for v in ours.state_dict().values()] == \
-           [tuple(v.shape) for v in theirs.state_dict().values()]
+    assert [tuple(v.shape) for v in ours.state_dict().values()] == [
+        tuple(v.shape) for v in theirs.state_dict().values()
+    ]
 
 
 def test_torch_state_dict_loads_and_gives_the_same_output(backend):
@@ -113,6 +115,7 @@ def test_attribute_before_super_init_is_a_clear_error():
     class Broken(nn.Module):
         def __init__(self):
             self.fc = nn.Linear(1, 1)
+
     with pytest.raises(RuntimeError, match="super"):
         Broken()
 

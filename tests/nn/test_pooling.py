@@ -69,8 +69,9 @@ def test_avg_pool2d_matches_torch(backend, k, s, p, ceil, cip, div, shape):
     _parity(layer, lambda torch: torch.nn.AvgPool2d(k, s, p, ceil, cip, div), x)
 
 
-@pytest.mark.parametrize("out, shape", [(1, (2, 3, 7, 5)), ((2, 3), (2, 2, 7, 8)), ((3, None), (1, 2, 10, 4)),
-                                        (4, (2, 1, 4, 4))])
+@pytest.mark.parametrize(
+    "out, shape", [(1, (2, 3, 7, 5)), ((2, 3), (2, 2, 7, 8)), ((3, None), (1, 2, 10, 4)), (4, (2, 1, 4, 4))]
+)
 def test_adaptive_avg_pool2d_matches_torch(backend, out, shape):
     x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
     _parity(nn.AdaptiveAvgPool2d(out), lambda torch: torch.nn.AdaptiveAvgPool2d(out), x)

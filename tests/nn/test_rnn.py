@@ -75,8 +75,11 @@ def _check_parity(ours, ref, x_host, states_host=None, atol=2e-5):
 
 # -- layers: parity with torch --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("cls, num_layers, batch_first, bidirectional, with_state",
-                         list(itertools.product(LAYERS, (1, 2), (False, True), (False, True), (False, True))))
+
+@pytest.mark.parametrize(
+    "cls, num_layers, batch_first, bidirectional, with_state",
+    list(itertools.product(LAYERS, (1, 2), (False, True), (False, True), (False, True))),
+)
 def test_layer_matches_torch(backend, cls, num_layers, batch_first, bidirectional, with_state):
     ours, ref = _pair(cls, I, H, num_layers=num_layers, batch_first=batch_first, bidirectional=bidirectional)
     x = _host((B, T, I) if batch_first else (T, B, I), seed=1)
@@ -184,8 +187,11 @@ def test_output_stays_float32_and_double_model_runs_in_float64():
 
 # -- cells ------------------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("cls, batched, with_state",
-                         list(itertools.product(["RNNCell", "LSTMCell", "GRUCell"], (True, False), (True, False))))
+
+@pytest.mark.parametrize(
+    "cls, batched, with_state",
+    list(itertools.product(["RNNCell", "LSTMCell", "GRUCell"], (True, False), (True, False))),
+)
 def test_cell_matches_torch(backend, cls, batched, with_state):
     ours, ref = _pair(cls, I, H)
     lead = (B,) if batched else ()
@@ -213,6 +219,7 @@ def test_cell_steps_reproduce_the_layer(backend):
 
 # -- the fused kernels: numerical gradients in float64 -----------------------------------------------------------
 
+
 def _kernel_inputs(gates, n_states, bias, seed=0):
     rng = np.random.default_rng(seed)
     T_, B_, I_, H_ = 3, 2, 3, 2
@@ -223,12 +230,16 @@ def _kernel_inputs(gates, n_states, bias, seed=0):
     return arrays
 
 
-@pytest.mark.parametrize("make, gates, n_states", [
-    (lambda r: RNNFunction("tanh", reverse=r), 1, 1),
-    (lambda r: RNNFunction("relu", reverse=r), 1, 1),
-    (lambda r: LSTMFunction(reverse=r), 4, 2),
-    (lambda r: GRUFunction(reverse=r), 3, 1),
-], ids=["rnn_tanh", "rnn_relu", "lstm", "gru"])
+@pytest.mark.parametrize(
+    "make, gates, n_states",
+    [
+        (lambda r: RNNFunction("tanh", reverse=r), 1, 1),
+        (lambda r: RNNFunction("relu", reverse=r), 1, 1),
+        (lambda r: LSTMFunction(reverse=r), 4, 2),
+        (lambda r: GRUFunction(reverse=r), 3, 1),
+    ],
+    ids=["rnn_tanh", "rnn_relu", "lstm", "gru"],
+)
 @pytest.mark.parametrize("reverse", [False, True])
 @pytest.mark.parametrize("bias", [True, False])
 def test_kernel_gradients_match_numerical(backend, make, gates, n_states, reverse, bias):
@@ -237,11 +248,15 @@ def test_kernel_gradients_match_numerical(backend, make, gates, n_states, revers
 
 def test_stacked_bidirectional_layer_gradients_match_numerical(backend):
     layer = nn.GRU(2, 2, num_layers=2, bidirectional=True, batch_first=True).double()
-    gradcheck(lambda x, h0: layer(x, h0), np.random.default_rng(0).standard_normal((2, 3, 2)),
-              np.random.default_rng(1).standard_normal((4, 2, 2)))
+    gradcheck(
+        lambda x, h0: layer(x, h0),
+        np.random.default_rng(0).standard_normal((2, 3, 2)),
+        np.random.default_rng(1).standard_normal((4, 2, 2)),
+    )
 
 
 # -- errors ----------------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("cls", LAYERS)
 def test_wrong_input_rank_names_layer_and_shape(cls):
@@ -298,8 +313,11 @@ def test_bad_constructor_arguments():
 @pytest.mark.parametrize("cls", ["RNNCell", "LSTMCell", "GRUCell"])
 def test_cell_wrong_input_names_cell_and_shape(cls):
     cell = getattr(nn, cls)(I, H)
-    with pytest.raises(ValueError, match=rf"{cls}\(5→6\): expected input of shape \(batch, 5\) or \(5,\), "
-                                         rf"got shape \(3, 4\)"):
+    with pytest.raises(
+        ValueError,
+        match=rf"{cls}\(5→6\): expected input of shape \(batch, 5\) or \(5,\), "
+        rf"got shape \(3, 4\)",
+    ):
         cell(xpnn.zeros(B, 4))
     with pytest.raises(ValueError, match=rf"{cls}\(5→6\): .* got shape \(2, 3, 5\)"):
         cell(xpnn.zeros(2, B, I))
@@ -311,6 +329,8 @@ def test_cell_wrong_state_shape():
 
 
 def test_repr_lists_non_default_arguments():
-    assert repr(nn.LSTM(I, H, num_layers=2, batch_first=True, bidirectional=True)) == \
-        "LSTM(5, 6, num_layers=2, batch_first=True, bidirectional=True)"
+    assert (
+        repr(nn.LSTM(I, H, num_layers=2, batch_first=True, bidirectional=True))
+        == "LSTM(5, 6, num_layers=2, batch_first=True, bidirectional=True)"
+    )
     assert repr(nn.RNNCell(I, H, nonlinearity="relu")) == "RNNCell(5, 6, nonlinearity='relu')"

@@ -8,14 +8,17 @@ from xpnn.nn import functional as F
 from ..helpers import assert_close, gradcheck
 
 
-@pytest.mark.parametrize("kwargs, shape", [
-    ({"scale_factor": 2}, (2, 3, 4, 5)),
-    ({"scale_factor": (3, 2)}, (1, 2, 3, 3)),
-    ({"scale_factor": 1.5}, (2, 1, 5, 4)),
-    ({"scale_factor": 0.5}, (1, 2, 7, 6)),
-    ({"size": (7, 3)}, (2, 2, 4, 5)),
-    ({"size": 8}, (1, 1, 4, 4)),
-])
+@pytest.mark.parametrize(
+    "kwargs, shape",
+    [
+        ({"scale_factor": 2}, (2, 3, 4, 5)),
+        ({"scale_factor": (3, 2)}, (1, 2, 3, 3)),
+        ({"scale_factor": 1.5}, (2, 1, 5, 4)),
+        ({"scale_factor": 0.5}, (1, 2, 7, 6)),
+        ({"size": (7, 3)}, (2, 2, 4, 5)),
+        ({"size": 8}, (1, 1, 4, 4)),
+    ],
+)
 def test_upsample_nearest_matches_torch(backend, kwargs, shape):
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)

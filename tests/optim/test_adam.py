@@ -16,8 +16,11 @@ CASES = {
     "weight_decay": ({"lr": 0.05, "weight_decay": 0.1}, {}, {"weight_decay": 0.0}),
     "amsgrad": ({"lr": 0.05, "amsgrad": True}, {}, {"amsgrad": False, "lr": 0.02}),
     "maximize": ({"lr": 0.01, "maximize": True}, {"amsgrad": True}, {"weight_decay": 0.05}),
-    "decoupled_weight_decay": ({"lr": 0.05, "weight_decay": 0.2, "decoupled_weight_decay": True}, {},
-                               {"amsgrad": True}),
+    "decoupled_weight_decay": (
+        {"lr": 0.05, "weight_decay": 0.2, "decoupled_weight_decay": True},
+        {},
+        {"amsgrad": True},
+    ),
 }
 ADAMW_CASES = {
     "default_decay": ({"lr": 0.05}, {}, {"weight_decay": 0.3}),
@@ -37,28 +40,43 @@ def test_adamw_trajectory_matches_torch(backend, case):
 
 @pytest.mark.parametrize("name", ["Adam", "AdamW"])
 def test_float32_trajectory_matches_torch(backend, name):
-    assert_matches_torch(name, {"lr": 0.05, "weight_decay": 0.05}, {"amsgrad": True}, {"betas": (0.7, 0.95)},
-                         dtype=np.float32, rtol=1e-6, atol=1e-6)
+    assert_matches_torch(
+        name,
+        {"lr": 0.05, "weight_decay": 0.05},
+        {"amsgrad": True},
+        {"betas": (0.7, 0.95)},
+        dtype=np.float32,
+        rtol=1e-6,
+        atol=1e-6,
+    )
 
 
 def test_defaults_match_torch():
     p = xpnn.nn.Parameter(xpnn.zeros(2))
     adam = Adam([p]).param_groups[0]
     assert (adam["lr"], adam["betas"], adam["eps"], adam["weight_decay"], adam["amsgrad"]) == (
-        1e-3, (0.9, 0.999), 1e-8, 0, False)
+        1e-3,
+        (0.9, 0.999),
+        1e-8,
+        0,
+        False,
+    )
     adamw = AdamW([xpnn.nn.Parameter(xpnn.zeros(2))]).param_groups[0]
     assert (adamw["weight_decay"], adamw["decoupled_weight_decay"]) == (1e-2, True)
 
 
 @pytest.mark.parametrize("cls", [Adam, AdamW])
-@pytest.mark.parametrize("kwargs, match", [
-    ({"lr": -1e-3}, "lr"),
-    ({"eps": -1e-8}, "eps"),
-    ({"betas": (1.0, 0.999)}, "beta parameter at index 0"),
-    ({"betas": (0.9, -0.1)}, "beta parameter at index 1"),
-    ({"betas": 0.9}, "pair"),
-    ({"weight_decay": -0.1}, "weight_decay"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"lr": -1e-3}, "lr"),
+        ({"eps": -1e-8}, "eps"),
+        ({"betas": (1.0, 0.999)}, "beta parameter at index 0"),
+        ({"betas": (0.9, -0.1)}, "beta parameter at index 1"),
+        ({"betas": 0.9}, "pair"),
+        ({"weight_decay": -0.1}, "weight_decay"),
+    ],
+)
 def test_bad_hyperparameters_raise(cls, kwargs, match):
     with pytest.raises(ValueError, match=match):
         cls([xpnn.nn.Parameter(xpnn.zeros(2))], **kwargs)

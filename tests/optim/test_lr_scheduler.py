@@ -14,10 +14,17 @@ STEPS = 40
 def _optimizers(name, options_b):
     """The same two-group optimizer in xpnn and in torch (no gradients: only the options matter here)."""
     options = {"SGD": {"lr": 0.1, "momentum": 0.9}, "Adam": {"lr": 0.1}}[name]
-    ours = getattr(xpnn.optim, name)([{"params": [xpnn.nn.Parameter(xpnn.zeros(2))]},
-                                      {"params": [xpnn.nn.Parameter(xpnn.zeros(2))], **options_b}], **options)
-    theirs = getattr(torch.optim, name)([{"params": [torch.zeros(2, requires_grad=True)]},
-                                         {"params": [torch.zeros(2, requires_grad=True)], **options_b}], **options)
+    ours = getattr(xpnn.optim, name)(
+        [{"params": [xpnn.nn.Parameter(xpnn.zeros(2))]}, {"params": [xpnn.nn.Parameter(xpnn.zeros(2))], **options_b}],
+        **options,
+    )
+    theirs = getattr(torch.optim, name)(
+        [
+            {"params": [torch.zeros(2, requires_grad=True)]},
+            {"params": [torch.zeros(2, requires_grad=True)], **options_b},
+        ],
+        **options,
+    )
     return ours, theirs
 
 
@@ -60,7 +67,7 @@ def assert_schedule_matches_torch(make, optimizer="SGD", options_b=None, steps=S
 
 
 SCHEDULES = {
-    "LambdaLR": lambda m, o: m.LambdaLR(o, lambda epoch: 0.95 ** epoch),
+    "LambdaLR": lambda m, o: m.LambdaLR(o, lambda epoch: 0.95**epoch),
     "LambdaLR_per_group": lambda m, o: m.LambdaLR(o, [lambda e: 1 / (e + 1), lambda e: 0.9 ** (e // 3)]),
     "StepLR": lambda m, o: m.StepLR(o, step_size=7, gamma=0.5),
     "MultiStepLR": lambda m, o: m.MultiStepLR(o, milestones=[5, 12, 12, 30], gamma=0.3),
@@ -70,20 +77,31 @@ SCHEDULES = {
     "LinearLR": lambda m, o: m.LinearLR(o, start_factor=0.25, end_factor=0.9, total_iters=12),
     "LinearLR_decay": lambda m, o: m.LinearLR(o, start_factor=1.0, end_factor=0.1, total_iters=30),
     "OneCycleLR_cos": lambda m, o: m.OneCycleLR(o, max_lr=[0.5, 0.1], total_steps=STEPS + 1),
-    "OneCycleLR_linear": lambda m, o: m.OneCycleLR(o, max_lr=0.3, epochs=4, steps_per_epoch=11,
-                                                    anneal_strategy="linear", pct_start=0.25),
-    "OneCycleLR_three_phase": lambda m, o: m.OneCycleLR(o, max_lr=0.3, total_steps=STEPS + 5, three_phase=True,
-                                                         base_momentum=[0.8, 0.7], max_momentum=0.95),
-    "OneCycleLR_no_momentum": lambda m, o: m.OneCycleLR(o, max_lr=0.3, total_steps=STEPS, cycle_momentum=False,
-                                                         div_factor=10.0, final_div_factor=100.0),
+    "OneCycleLR_linear": lambda m, o: m.OneCycleLR(
+        o, max_lr=0.3, epochs=4, steps_per_epoch=11, anneal_strategy="linear", pct_start=0.25
+    ),
+    "OneCycleLR_three_phase": lambda m, o: m.OneCycleLR(
+        o, max_lr=0.3, total_steps=STEPS + 5, three_phase=True, base_momentum=[0.8, 0.7], max_momentum=0.95
+    ),
+    "OneCycleLR_no_momentum": lambda m, o: m.OneCycleLR(
+        o, max_lr=0.3, total_steps=STEPS, cycle_momentum=False, div_factor=10.0, final_div_factor=100.0
+    ),
     "CyclicLR_triangular": lambda m, o: m.CyclicLR(o, base_lr=0.01, max_lr=[0.1, 0.05], step_size_up=5),
-    "CyclicLR_triangular2": lambda m, o: m.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=4, step_size_down=3,
-                                                     mode="triangular2", base_momentum=0.7),
-    "CyclicLR_exp_range": lambda m, o: m.CyclicLR(o, base_lr=[0.01, 0.02], max_lr=0.1, step_size_up=6,
-                                                   mode="exp_range", gamma=0.97),
-    "CyclicLR_scale_fn": lambda m, o: m.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=5,
-                                                  scale_fn=lambda x: 1 / (1 + x), scale_mode="iterations",
-                                                  cycle_momentum=False),
+    "CyclicLR_triangular2": lambda m, o: m.CyclicLR(
+        o, base_lr=0.01, max_lr=0.1, step_size_up=4, step_size_down=3, mode="triangular2", base_momentum=0.7
+    ),
+    "CyclicLR_exp_range": lambda m, o: m.CyclicLR(
+        o, base_lr=[0.01, 0.02], max_lr=0.1, step_size_up=6, mode="exp_range", gamma=0.97
+    ),
+    "CyclicLR_scale_fn": lambda m, o: m.CyclicLR(
+        o,
+        base_lr=0.01,
+        max_lr=0.1,
+        step_size_up=5,
+        scale_fn=lambda x: 1 / (1 + x),
+        scale_mode="iterations",
+        cycle_momentum=False,
+    ),
 }
 
 
@@ -92,8 +110,9 @@ def test_schedule_matches_torch(name):
     assert_schedule_matches_torch(SCHEDULES[name])
 
 
-@pytest.mark.parametrize("name", ["OneCycleLR_cos", "OneCycleLR_three_phase", "CyclicLR_triangular2",
-                                  "CosineAnnealingLR", "StepLR"])
+@pytest.mark.parametrize(
+    "name", ["OneCycleLR_cos", "OneCycleLR_three_phase", "CyclicLR_triangular2", "CosineAnnealingLR", "StepLR"]
+)
 def test_schedule_with_adam_matches_torch(name):
     # Momentum cycling moves Adam's beta1 instead of a momentum option.
     assert_schedule_matches_torch(SCHEDULES[name], optimizer="Adam", options_b={"lr": 0.02, "betas": (0.8, 0.99)})
@@ -134,8 +153,15 @@ def test_initial_lr_and_last_epoch_are_set_as_torch():
     assert scheduler.last_epoch == 2 and scheduler.get_last_lr() == pytest.approx([0.01])
 
 
-RESUMABLE = ["StepLR", "CosineAnnealingLR", "LinearLR", "OneCycleLR_three_phase", "CyclicLR_triangular2",
-             "LambdaLR_per_group", "MultiStepLR"]
+RESUMABLE = [
+    "StepLR",
+    "CosineAnnealingLR",
+    "LinearLR",
+    "OneCycleLR_three_phase",
+    "CyclicLR_triangular2",
+    "LambdaLR_per_group",
+    "MultiStepLR",
+]
 
 
 @pytest.mark.parametrize("name", RESUMABLE)
@@ -143,8 +169,14 @@ def test_state_dict_round_trip_resumes_the_schedule(name):
     make = SCHEDULES[name]
 
     def fresh():
-        optimizer = SGD([{"params": [xpnn.nn.Parameter(xpnn.zeros(2))]},
-                         {"params": [xpnn.nn.Parameter(xpnn.zeros(2))], "lr": 0.02}], lr=0.1, momentum=0.9)
+        optimizer = SGD(
+            [
+                {"params": [xpnn.nn.Parameter(xpnn.zeros(2))]},
+                {"params": [xpnn.nn.Parameter(xpnn.zeros(2))], "lr": 0.02},
+            ],
+            lr=0.1,
+            momentum=0.9,
+        )
         return optimizer, make(sched, optimizer)
 
     optimizer, scheduler = fresh()
@@ -184,7 +216,7 @@ def test_lambda_state_dict_keeps_callable_objects_state():
             self.rate = rate
 
         def __call__(self, epoch):
-            return self.rate ** epoch
+            return self.rate**epoch
 
     optimizer = SGD([xpnn.nn.Parameter(xpnn.zeros(2))], lr=1.0)
     saved = sched.LambdaLR(optimizer, Decay(0.5)).state_dict()
@@ -198,30 +230,42 @@ def _sgd(lr=0.1, groups=1):
     return SGD([{"params": [xpnn.nn.Parameter(xpnn.zeros(2))]} for _ in range(groups)], lr=lr)
 
 
-@pytest.mark.parametrize("make, error, match", [
-    (lambda: sched.StepLR("not an optimizer", step_size=2), TypeError, "StepLR: expected an Optimizer, got str"),
-    (lambda: sched.StepLR(_sgd(), step_size=0), ValueError, "step_size must be a positive integer"),
-    (lambda: sched.StepLR(_sgd(), step_size=2, last_epoch=5), KeyError, "no 'initial_lr'"),
-    (lambda: sched.LambdaLR(_sgd(groups=2), [lambda e: 1.0]), ValueError, "lr_lambda has 1 values, but the optimizer "
-                                                                          "has 2 parameter groups"),
-    (lambda: sched.LambdaLR(_sgd(), 0.5), TypeError, "lr_lambda should be a function"),
-    (lambda: sched.CosineAnnealingLR(_sgd(), T_max=0), ValueError, "T_max must be > 0"),
-    (lambda: sched.LinearLR(_sgd(), start_factor=0.0), ValueError, "start_factor must be in"),
-    (lambda: sched.LinearLR(_sgd(), end_factor=1.5), ValueError, "end_factor must be in"),
-    (lambda: sched.OneCycleLR(_sgd(), max_lr=0.1), ValueError, "either total_steps or both epochs"),
-    (lambda: sched.OneCycleLR(_sgd(), max_lr=0.1, total_steps=0), ValueError, "positive integer total_steps"),
-    (lambda: sched.OneCycleLR(_sgd(), max_lr=0.1, total_steps=10, pct_start=1.5), ValueError, "pct_start"),
-    (lambda: sched.OneCycleLR(_sgd(), max_lr=0.1, total_steps=10, anneal_strategy="step"), ValueError,
-     "anneal_strategy must be 'cos' or 'linear'"),
-    (lambda: sched.OneCycleLR(Adagrad([xpnn.nn.Parameter(xpnn.zeros(2))]), max_lr=0.1, total_steps=10), ValueError,
-     "cycle_momentum=True needs an optimizer with momentum or betas"),
-    (lambda: sched.CyclicLR(_sgd(), base_lr=0.01, max_lr=0.1, mode="square"), ValueError, "mode must be"),
-    (lambda: sched.CyclicLR(_sgd(groups=2), base_lr=[0.01], max_lr=0.1), ValueError, "base_lr has 1 values"),
-    (lambda: sched.ReduceLROnPlateau(_sgd(), factor=1.0), ValueError, "factor must be < 1.0"),
-    (lambda: sched.ReduceLROnPlateau(_sgd(), mode="up"), ValueError, "mode must be 'min' or 'max'"),
-    (lambda: sched.ReduceLROnPlateau(_sgd(), threshold_mode="pct"), ValueError, "threshold_mode must be"),
-    (lambda: sched.ReduceLROnPlateau(_sgd(groups=2), min_lr=[0.1]), ValueError, "expected 2 min_lrs"),
-])
+@pytest.mark.parametrize(
+    "make, error, match",
+    [
+        (lambda: sched.StepLR("not an optimizer", step_size=2), TypeError, "StepLR: expected an Optimizer, got str"),
+        (lambda: sched.StepLR(_sgd(), step_size=0), ValueError, "step_size must be a positive integer"),
+        (lambda: sched.StepLR(_sgd(), step_size=2, last_epoch=5), KeyError, "no 'initial_lr'"),
+        (
+            lambda: sched.LambdaLR(_sgd(groups=2), [lambda e: 1.0]),
+            ValueError,
+            "lr_lambda has 1 values, but the optimizer has 2 parameter groups",
+        ),
+        (lambda: sched.LambdaLR(_sgd(), 0.5), TypeError, "lr_lambda should be a function"),
+        (lambda: sched.CosineAnnealingLR(_sgd(), T_max=0), ValueError, "T_max must be > 0"),
+        (lambda: sched.LinearLR(_sgd(), start_factor=0.0), ValueError, "start_factor must be in"),
+        (lambda: sched.LinearLR(_sgd(), end_factor=1.5), ValueError, "end_factor must be in"),
+        (lambda: sched.OneCycleLR(_sgd(), max_lr=0.1), ValueError, "either total_steps or both epochs"),
+        (lambda: sched.OneCycleLR(_sgd(), max_lr=0.1, total_steps=0), ValueError, "positive integer total_steps"),
+        (lambda: sched.OneCycleLR(_sgd(), max_lr=0.1, total_steps=10, pct_start=1.5), ValueError, "pct_start"),
+        (
+            lambda: sched.OneCycleLR(_sgd(), max_lr=0.1, total_steps=10, anneal_strategy="step"),
+            ValueError,
+            "anneal_strategy must be 'cos' or 'linear'",
+        ),
+        (
+            lambda: sched.OneCycleLR(Adagrad([xpnn.nn.Parameter(xpnn.zeros(2))]), max_lr=0.1, total_steps=10),
+            ValueError,
+            "cycle_momentum=True needs an optimizer with momentum or betas",
+        ),
+        (lambda: sched.CyclicLR(_sgd(), base_lr=0.01, max_lr=0.1, mode="square"), ValueError, "mode must be"),
+        (lambda: sched.CyclicLR(_sgd(groups=2), base_lr=[0.01], max_lr=0.1), ValueError, "base_lr has 1 values"),
+        (lambda: sched.ReduceLROnPlateau(_sgd(), factor=1.0), ValueError, "factor must be < 1.0"),
+        (lambda: sched.ReduceLROnPlateau(_sgd(), mode="up"), ValueError, "mode must be 'min' or 'max'"),
+        (lambda: sched.ReduceLROnPlateau(_sgd(), threshold_mode="pct"), ValueError, "threshold_mode must be"),
+        (lambda: sched.ReduceLROnPlateau(_sgd(groups=2), min_lr=[0.1]), ValueError, "expected 2 min_lrs"),
+    ],
+)
 def test_bad_arguments_raise(make, error, match):
     with pytest.raises(error, match=match):
         make()

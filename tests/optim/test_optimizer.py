@@ -1,4 +1,5 @@
 """The Optimizer base: parameter groups, zero_grad, step, state_dict / load_state_dict (with every optimizer)."""
+
 import numpy as np
 import pytest
 
@@ -45,14 +46,17 @@ def test_a_generator_of_parameters_is_one_group():
     assert len(optimizer.param_groups) == 1 and optimizer.param_groups[0]["params"] == [model.weight, model.bias]
 
 
-@pytest.mark.parametrize("params, error, match", [
-    (lambda: param(2), TypeError, "single Tensor"),
-    (lambda: [], ValueError, "empty parameter list"),
-    (lambda: [np.zeros(2)], TypeError, "can only optimize Tensors, but one of the params is ndarray"),
-    (lambda: [param(2) * 2], ValueError, "non-leaf"),
-    (lambda: [{"params": {param(2)}}], TypeError, "not a set"),
-    (lambda: [{"lr": 0.1}], ValueError, "needs a 'params' entry"),
-])
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        (lambda: param(2), TypeError, "single Tensor"),
+        (lambda: [], ValueError, "empty parameter list"),
+        (lambda: [np.zeros(2)], TypeError, "can only optimize Tensors, but one of the params is ndarray"),
+        (lambda: [param(2) * 2], ValueError, "non-leaf"),
+        (lambda: [{"params": {param(2)}}], TypeError, "not a set"),
+        (lambda: [{"lr": 0.1}], ValueError, "needs a 'params' entry"),
+    ],
+)
 def test_bad_params_raise(params, error, match):
     with pytest.raises(error, match=match):
         SGD(params(), lr=0.1)
@@ -110,11 +114,16 @@ def test_step_calls_the_closure_with_gradients_enabled_and_returns_its_loss(back
     np.testing.assert_allclose(p.numpy(), [0.8, 1.6], rtol=1e-6)
 
 
-@pytest.mark.parametrize("grad, match", [
-    (lambda: xpnn.tensor([1.0, 2.0, 3.0]), r"shape \(2,\) and dtype float32 has a gradient of shape \(3,\)"),
-    (lambda: xpnn.tensor([1.0, 2.0], dtype=np.float64),
-     r"shape \(2,\) and dtype float32 has a gradient of shape \(2,\) and dtype float64; they must match"),
-])
+@pytest.mark.parametrize(
+    "grad, match",
+    [
+        (lambda: xpnn.tensor([1.0, 2.0, 3.0]), r"shape \(2,\) and dtype float32 has a gradient of shape \(3,\)"),
+        (
+            lambda: xpnn.tensor([1.0, 2.0], dtype=np.float64),
+            r"shape \(2,\) and dtype float32 has a gradient of shape \(2,\) and dtype float64; they must match",
+        ),
+    ],
+)
 def test_a_gradient_unlike_its_parameter_raises(backend, grad, match):
     p = param(2)
     optimizer = Adam([p], lr=0.1)
@@ -217,9 +226,13 @@ def test_loading_host_arrays_moves_them_to_each_parameters_backend_and_dtype(bac
         source = cls(groups(source_params, {}, {}), **options)
         _run(source, source_params, inputs[:3], 0)
         saved = source.state_dict()
-    on_disk = {"param_groups": saved["param_groups"],
-               "state": {i: {k: v if k == "step" else np.asarray(v, dtype=np.float64) for k, v in s.items()}
-                         for i, s in saved["state"].items()}}
+    on_disk = {
+        "param_groups": saved["param_groups"],
+        "state": {
+            i: {k: v if k == "step" else np.asarray(v, dtype=np.float64) for k, v in s.items()}
+            for i, s in saved["state"].items()
+        },
+    }
     params = xpnn_params([p.numpy() for p in source_params], np.float32)
     optimizer = cls(groups(params, {}, {}), **options)
     optimizer.load_state_dict(on_disk)
@@ -290,20 +303,38 @@ def _saved_adam():
     return optimizer.state_dict()
 
 
-@pytest.mark.parametrize("make, saved, match", [
-    (lambda: Adam([param(2, 3), param(3)], lr=0.1), _saved_adam, "has 2 parameter groups, this optimizer has 1"),
-    (lambda: Adam([{"params": [param(2, 3), param(1)]}, {"params": [param(3)]}], lr=0.1), _saved_adam,
-     "parameter group 0 has 1 parameters in the state dict but 2 in this optimizer"),
-    (lambda: Adam([{"params": [param(3, 2)]}, {"params": [param(3)]}], lr=0.1), _saved_adam,
-     r"'exp_avg' of parameter 0 has shape \(2, 3\), but the parameter has shape \(3, 2\)"),
-    (lambda: SGD([{"params": [param(2, 3)]}, {"params": [param(3)]}], lr=0.1, momentum=0.9), _saved_adam,
-     r"entries \['exp_avg', 'exp_avg_sq', 'step'\], but SGD with these options keeps \['momentum_buffer'\]"),
-    (lambda: Adam([param(2)], lr=0.1), lambda: {"state": {}}, "expected a dict with 'state' and 'param_groups'"),
-    (lambda: Adam([param(2)], lr=0.1), lambda: {"state": {5: {}}, "param_groups": [{"lr": 0.1, "params": [0]}]},
-     "state for parameter 5, which none of its param_groups lists"),
-    (lambda: Adam([param(2)], lr=0.1), lambda: {"state": {}, "param_groups": [{"lr": -0.1, "params": [0]}]},
-     "Adam: invalid lr -0.1"),
-])
+@pytest.mark.parametrize(
+    "make, saved, match",
+    [
+        (lambda: Adam([param(2, 3), param(3)], lr=0.1), _saved_adam, "has 2 parameter groups, this optimizer has 1"),
+        (
+            lambda: Adam([{"params": [param(2, 3), param(1)]}, {"params": [param(3)]}], lr=0.1),
+            _saved_adam,
+            "parameter group 0 has 1 parameters in the state dict but 2 in this optimizer",
+        ),
+        (
+            lambda: Adam([{"params": [param(3, 2)]}, {"params": [param(3)]}], lr=0.1),
+            _saved_adam,
+            r"'exp_avg' of parameter 0 has shape \(2, 3\), but the parameter has shape \(3, 2\)",
+        ),
+        (
+            lambda: SGD([{"params": [param(2, 3)]}, {"params": [param(3)]}], lr=0.1, momentum=0.9),
+            _saved_adam,
+            r"entries \['exp_avg', 'exp_avg_sq', 'step'\], but SGD with these options keeps \['momentum_buffer'\]",
+        ),
+        (lambda: Adam([param(2)], lr=0.1), lambda: {"state": {}}, "expected a dict with 'state' and 'param_groups'"),
+        (
+            lambda: Adam([param(2)], lr=0.1),
+            lambda: {"state": {5: {}}, "param_groups": [{"lr": 0.1, "params": [0]}]},
+            "state for parameter 5, which none of its param_groups lists",
+        ),
+        (
+            lambda: Adam([param(2)], lr=0.1),
+            lambda: {"state": {}, "param_groups": [{"lr": -0.1, "params": [0]}]},
+            "Adam: invalid lr -0.1",
+        ),
+    ],
+)
 def test_mismatched_load_state_dict_raises_and_changes_nothing(make, saved, match):
     optimizer = make()
     groups_before = [dict(g) for g in optimizer.param_groups]

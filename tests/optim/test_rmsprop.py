@@ -26,21 +26,40 @@ def test_trajectory_matches_torch(backend, case):
 
 
 def test_float32_trajectory_matches_torch(backend):
-    assert_matches_torch("RMSprop", {"lr": 0.01, "momentum": 0.5, "weight_decay": 0.01}, {"centered": True}, {},
-                         dtype=np.float32, rtol=1e-6, atol=1e-6)
+    assert_matches_torch(
+        "RMSprop",
+        {"lr": 0.01, "momentum": 0.5, "weight_decay": 0.01},
+        {"centered": True},
+        {},
+        dtype=np.float32,
+        rtol=1e-6,
+        atol=1e-6,
+    )
 
 
 def test_defaults_match_torch():
     group = RMSprop([xpnn.nn.Parameter(xpnn.zeros(2))]).param_groups[0]
     assert {k: v for k, v in group.items() if k != "params"} == {
-        "lr": 1e-2, "alpha": 0.99, "eps": 1e-8, "weight_decay": 0, "momentum": 0, "centered": False,
-        "maximize": False}
+        "lr": 1e-2,
+        "alpha": 0.99,
+        "eps": 1e-8,
+        "weight_decay": 0,
+        "momentum": 0,
+        "centered": False,
+        "maximize": False,
+    }
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"lr": -0.01}, "lr"), ({"alpha": -0.9}, "alpha"), ({"eps": -1.0}, "eps"), ({"momentum": -0.1}, "momentum"),
-    ({"weight_decay": -0.1}, "weight_decay"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"lr": -0.01}, "lr"),
+        ({"alpha": -0.9}, "alpha"),
+        ({"eps": -1.0}, "eps"),
+        ({"momentum": -0.1}, "momentum"),
+        ({"weight_decay": -0.1}, "weight_decay"),
+    ],
+)
 def test_bad_hyperparameters_raise(kwargs, match):
     with pytest.raises(ValueError, match=f"RMSprop: invalid {match}"):
         RMSprop([xpnn.nn.Parameter(xpnn.zeros(2))], **kwargs)

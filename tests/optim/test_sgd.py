@@ -25,24 +25,40 @@ def test_trajectory_matches_torch(backend, case):
 
 
 def test_float32_trajectory_matches_torch(backend):
-    assert_matches_torch("SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01}, {},
-                         {"momentum": 0.5, "dampening": 0.2, "nesterov": False}, dtype=np.float32, rtol=1e-6, atol=1e-6)
+    assert_matches_torch(
+        "SGD",
+        {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01},
+        {},
+        {"momentum": 0.5, "dampening": 0.2, "nesterov": False},
+        dtype=np.float32,
+        rtol=1e-6,
+        atol=1e-6,
+    )
 
 
 def test_defaults_match_torch():
     p = xpnn.nn.Parameter(xpnn.zeros(2))
     group = SGD([p]).param_groups[0]
     assert {k: v for k, v in group.items() if k != "params"} == {
-        "lr": 1e-3, "momentum": 0, "dampening": 0, "weight_decay": 0, "nesterov": False, "maximize": False}
+        "lr": 1e-3,
+        "momentum": 0,
+        "dampening": 0,
+        "weight_decay": 0,
+        "nesterov": False,
+        "maximize": False,
+    }
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"lr": -0.1}, "lr"),
-    ({"momentum": -0.5}, "momentum"),
-    ({"weight_decay": -1e-4}, "weight_decay"),
-    ({"nesterov": True}, "Nesterov momentum requires a momentum"),
-    ({"nesterov": True, "momentum": 0.9, "dampening": 0.1}, "zero dampening"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"lr": -0.1}, "lr"),
+        ({"momentum": -0.5}, "momentum"),
+        ({"weight_decay": -1e-4}, "weight_decay"),
+        ({"nesterov": True}, "Nesterov momentum requires a momentum"),
+        ({"nesterov": True, "momentum": 0.9, "dampening": 0.1}, "zero dampening"),
+    ],
+)
 def test_bad_hyperparameters_raise(kwargs, match):
     with pytest.raises(ValueError, match=match):
         SGD([xpnn.nn.Parameter(xpnn.zeros(2))], **kwargs)

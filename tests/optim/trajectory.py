@@ -3,6 +3,7 @@
 The problem has two parameter groups ([a (3, 4), b (4,)] and [c (2, 3)]) and a loss whose gradient changes
 with the parameters; ``c`` only takes part on even steps, so on odd steps it has no gradient and must be skipped.
 """
+
 import numpy as np
 
 import xpnn
@@ -59,8 +60,13 @@ def assert_matches_torch(name, defaults, group_a, group_b, dtype=np.float64, rto
         their_opt.step()
         for i, (p, q) in enumerate(zip(ours, theirs)):
             assert p.dtype == np.dtype(dtype)
-            np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=rtol, atol=atol,
-                                       err_msg=f"{name}: parameter {i} after step {step + 1}")
+            np.testing.assert_allclose(
+                p.numpy(),
+                q.detach().numpy(),
+                rtol=rtol,
+                atol=atol,
+                err_msg=f"{name}: parameter {i} after step {step + 1}",
+            )
     assert_state_matches(our_opt.state_dict()["state"], their_opt.state_dict()["state"], rtol, atol)
 
 
@@ -75,5 +81,6 @@ def assert_state_matches(ours, theirs, rtol, atol):
                 assert value == float(expected)
             else:
                 host = xpnn.backend.backend_of(value).to_host(value)
-                np.testing.assert_allclose(host, expected.numpy(), rtol=rtol, atol=atol,
-                                           err_msg=f"state {key!r} of parameter {i}")
+                np.testing.assert_allclose(
+                    host, expected.numpy(), rtol=rtol, atol=atol, err_msg=f"state {key!r} of parameter {i}"
+                )

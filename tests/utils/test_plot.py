@@ -53,31 +53,43 @@ def test_training_curves_need_values(tmp_path):
 def test_image_grid_marks_mistakes_in_red(tmp_path, backend):
     images = xpnn.tensor(np.random.default_rng(0).random((10, 1, 28, 28), dtype=np.float32))
     labels = xpnn.tensor(np.arange(10) % 3)
-    right = _read_png_after(plot_image_grid, images, labels, tmp_path / "right.png", predictions=labels, ncols=5,
-                            title="all right")
+    right = _read_png_after(
+        plot_image_grid, images, labels, tmp_path / "right.png", predictions=labels, ncols=5, title="all right"
+    )
     assert right.shape[:2] == (340, 650)  # 2 rows x 5 columns, with the title
     assert _red_pixels(right) == 0
     wrong_predictions = labels.numpy().copy()
     wrong_predictions[[1, 7]] = 2 - wrong_predictions[[1, 7]] // 2
-    wrong = _read_png_after(plot_image_grid, images, labels, tmp_path / "wrong.png",
-                            predictions=xpnn.tensor(wrong_predictions), ncols=5, title="two wrong")
+    wrong = _read_png_after(
+        plot_image_grid,
+        images,
+        labels,
+        tmp_path / "wrong.png",
+        predictions=xpnn.tensor(wrong_predictions),
+        ncols=5,
+        title="two wrong",
+    )
     assert _red_pixels(wrong) > 200  # two red frames and captions
 
 
 def test_image_grid_layouts_and_class_names(tmp_path):
     rng = np.random.default_rng(1)
     for i, images in enumerate([rng.random((3, 8, 8)), rng.random((3, 3, 8, 8)), rng.random((3, 8, 8, 3))]):
-        image = _read_png_after(plot_image_grid, images, [0, 1, 1], tmp_path / f"grid{i}.png",
-                                class_names=["cat", "dog"])
+        image = _read_png_after(
+            plot_image_grid, images, [0, 1, 1], tmp_path / f"grid{i}.png", class_names=["cat", "dog"]
+        )
         assert image.shape[:2] == (150, 390)  # the 3 images in one row of 3
 
 
-@pytest.mark.parametrize("images, labels, predictions, message", [
-    (np.zeros((3, 8)), [0, 1, 2], None, r"expected images \(N, H, W\).*got shape \(3, 8\)"),
-    (np.zeros((3, 2, 8, 8)), [0, 1, 2], None, r"expected images.*got shape \(3, 2, 8, 8\)"),
-    (np.zeros((3, 8, 8)), [0, 1], None, "3 images but 2 labels"),
-    (np.zeros((3, 8, 8)), [0, 1, 2], [0], "3 images but 1 predictions"),
-])
+@pytest.mark.parametrize(
+    "images, labels, predictions, message",
+    [
+        (np.zeros((3, 8)), [0, 1, 2], None, r"expected images \(N, H, W\).*got shape \(3, 8\)"),
+        (np.zeros((3, 2, 8, 8)), [0, 1, 2], None, r"expected images.*got shape \(3, 2, 8, 8\)"),
+        (np.zeros((3, 8, 8)), [0, 1], None, "3 images but 2 labels"),
+        (np.zeros((3, 8, 8)), [0, 1, 2], [0], "3 images but 1 predictions"),
+    ],
+)
 def test_image_grid_bad_inputs(tmp_path, images, labels, predictions, message):
     with pytest.raises(ValueError, match=f"plot_image_grid: {message}"):
         plot_image_grid(images, labels, tmp_path / "bad.png", predictions=predictions)

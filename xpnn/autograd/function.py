@@ -16,6 +16,7 @@ Writing an op::
 saving what no gradient will use. Non-tensor arguments go to ``__init__``. ``backward`` must not modify the
 gradients it receives in place: the same array may also be another tensor's gradient.
 """
+
 import weakref
 
 import numpy as np
@@ -75,18 +76,23 @@ def backward(root, grad=None, retain_graph=False):
     from .tensor import Tensor
 
     if root.creator is None and not root.requires_grad:
-        raise RuntimeError("backward() on a tensor that does not require grad and has no graph: make a "
-                           "parameter or input require grad (requires_grad=True) before computing it")
+        raise RuntimeError(
+            "backward() on a tensor that does not require grad and has no graph: make a "
+            "parameter or input require grad (requires_grad=True) before computing it"
+        )
     if grad is None:
         if root.data.size != 1:
-            raise RuntimeError(f"backward() without a gradient argument needs a single-element tensor, got shape "
-                               f"{root.shape}; pass grad= with the same shape as the tensor")
+            raise RuntimeError(
+                f"backward() without a gradient argument needs a single-element tensor, got shape "
+                f"{root.shape}; pass grad= with the same shape as the tensor"
+            )
         grad_array = get_array_module(root.data).ones_like(root.data)
     else:
         grad_array = grad.data if isinstance(grad, Tensor) else root._backend().asarray(grad, dtype=root.dtype)
         if grad_array.shape != root.data.shape:
-            raise ValueError(f"backward(): grad has shape {tuple(grad_array.shape)}, but the tensor has shape "
-                             f"{root.shape}")
+            raise ValueError(
+                f"backward(): grad has shape {tuple(grad_array.shape)}, but the tensor has shape {root.shape}"
+            )
         get_array_module(root.data, grad_array)
 
     if root.creator is None:
@@ -100,8 +106,10 @@ def backward(root, grad=None, retain_graph=False):
     handed = {id(grad_array)} if grad is not None else set()
     for fn in _topological_order(root.creator):
         if getattr(fn, "released", False):
-            raise RuntimeError("backward through a graph that was already freed: a second backward() over the same "
-                               "graph needs retain_graph=True on the first")
+            raise RuntimeError(
+                "backward through a graph that was already freed: a second backward() over the same "
+                "graph needs retain_graph=True on the first"
+            )
         gys = []
         for ref in fn.outputs:
             out = ref()
@@ -111,7 +119,9 @@ def backward(root, grad=None, retain_graph=False):
         if len(gys) > 1 and any(g is None for g in gys):
             # Multi-output ops get zeros for outputs that did not influence the root.
             xp = get_array_module(*gys)
-            gys = [g if g is not None else xp.zeros(shape, dtype=dtype) for g, (shape, dtype) in zip(gys, fn.output_meta)]
+            gys = [
+                g if g is not None else xp.zeros(shape, dtype=dtype) for g, (shape, dtype) in zip(gys, fn.output_meta)
+            ]
         gxs = fn.backward(*gys)
         if not isinstance(gxs, tuple):
             gxs = (gxs,)
@@ -119,8 +129,10 @@ def backward(root, grad=None, retain_graph=False):
             if gx is None or not needed:
                 continue
             if gx.shape != x.data.shape:
-                raise RuntimeError(f"internal error in {type(fn).__name__}.backward: gradient of shape "
-                                   f"{tuple(gx.shape)} for an input of shape {x.shape}")
+                raise RuntimeError(
+                    f"internal error in {type(fn).__name__}.backward: gradient of shape "
+                    f"{tuple(gx.shape)} for an input of shape {x.shape}"
+                )
             if x.creator is None:
                 owned = id(gx) not in handed and gx.base is None
                 handed.add(id(gx))

@@ -1,4 +1,5 @@
 """Tensor: one array of the current backend, plus what autograd needs (grad, requires_grad, creator)."""
+
 import collections
 import numbers
 
@@ -192,7 +193,7 @@ class Tensor:
         return A.MatMul()(other, self)
 
     def pow(self, exponent):
-        return self ** exponent
+        return self**exponent
 
     def matmul(self, other):
         return self @ other
@@ -234,8 +235,9 @@ class Tensor:
 
     def __bool__(self):
         if self.data.size != 1:
-            raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
-                               f"use .any() or .all()")
+            raise RuntimeError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous; use .any() or .all()"
+            )
         return bool(self.item())
 
     def __float__(self):
@@ -324,8 +326,9 @@ class Tensor:
         try:
             target = _infer_shape(shape, self.data.size)
         except ValueError:
-            raise ValueError(f"cannot reshape a tensor of shape {self.shape} ({self.data.size} elements) "
-                             f"into shape {shape}") from None
+            raise ValueError(
+                f"cannot reshape a tensor of shape {self.shape} ({self.data.size} elements) into shape {shape}"
+            ) from None
         return S.Reshape(target)(self)
 
     view = reshape
@@ -335,9 +338,9 @@ class Tensor:
             return self.reshape(1)
         s, e = start_dim % self.ndim, end_dim % self.ndim
         n = 1
-        for d in self.shape[s:e + 1]:
+        for d in self.shape[s : e + 1]:
             n *= d
-        return self.reshape(self.shape[:s] + (n,) + self.shape[e + 1:])
+        return self.reshape(self.shape[:s] + (n,) + self.shape[e + 1 :])
 
     def permute(self, *dims):
         dims = _shape_args(dims)
@@ -364,7 +367,7 @@ class Tensor:
         dim = dim % self.ndim
         if self.shape[dim] != 1:
             return self
-        return self.reshape(self.shape[:dim] + self.shape[dim + 1:])
+        return self.reshape(self.shape[:dim] + self.shape[dim + 1 :])
 
     def expand(self, *shape):
         shape = _shape_args(shape)
@@ -525,7 +528,7 @@ def _check_same_shape_except(tensors, dim, name):
     shapes = [tuple(t.shape) for t in tensors]
     ndim = len(shapes[0])
     d = dim % ndim if ndim else 0
-    if any(len(s) != ndim or s[:d] + s[d + 1:] != shapes[0][:d] + shapes[0][d + 1:] for s in shapes):
+    if any(len(s) != ndim or s[:d] + s[d + 1 :] != shapes[0][:d] + shapes[0][d + 1 :] for s in shapes):
         raise ValueError(f"{name}() along dim {dim} needs tensors whose other dimensions match, got shapes {shapes}")
 
 

@@ -4,6 +4,7 @@ The current backend is context-local (a ContextVar, as in thinc): ``use_backend(
 asyncio task does not change what another one sees. New tensors, parameters and DataLoader batches are created on
 the current backend; an op always runs on the backend of its *inputs*.
 """
+
 import contextlib
 from contextvars import ContextVar
 
@@ -12,9 +13,24 @@ from .cudnn import cudnn_enabled, set_cudnn_enabled, use_cudnn
 from .cupy_backend import CupyBackend
 from .numpy_backend import NumpyBackend
 
-__all__ = ["Backend", "BackendUnavailableError", "BackendMismatchError", "set_backend", "get_backend",
-           "available_backends", "use_backend", "current_backend", "get_backend_object", "backend_of",
-           "get_array_module", "register_backend", "xp", "cudnn_enabled", "set_cudnn_enabled", "use_cudnn"]
+__all__ = [
+    "Backend",
+    "BackendUnavailableError",
+    "BackendMismatchError",
+    "set_backend",
+    "get_backend",
+    "available_backends",
+    "use_backend",
+    "current_backend",
+    "get_backend_object",
+    "backend_of",
+    "get_array_module",
+    "register_backend",
+    "xp",
+    "cudnn_enabled",
+    "set_cudnn_enabled",
+    "use_cudnn",
+]
 
 _BACKENDS = {}
 _current = ContextVar("xpnn_backend", default="numpy")
@@ -114,7 +130,8 @@ def get_array_module(*arrays):
         elif backend is not found:
             raise BackendMismatchError(
                 f"an op received arrays of two backends: {found.name} and {backend.name}; move them to one "
-                f"backend first, e.g. tensor.to({found.name!r}) or model.to({found.name!r})")
+                f"backend first, e.g. tensor.to({found.name!r}) or model.to({found.name!r})"
+            )
     return (found or current_backend()).xp
 
 

@@ -3,6 +3,7 @@
 An op never asks "am I on the GPU?"; it asks the backend of its inputs for ``xp`` (the array module) or, for
 the few kernels that must differ between numpy and cupy, for the kernel itself (a method here).
 """
+
 import numpy as np
 
 from . import conv_kernels, norm_kernels, pool_kernels
@@ -79,12 +80,14 @@ class Backend:
         return pool_kernels.max_pool2d_backward(self.xp, x, y, gy, geometry)
 
     def avg_pool2d_forward(self, x, geometry, count_include_pad, divisor_override):
-        return pool_kernels.avg_pool2d_forward(self.xp, x, geometry,
-                                               self._avg_divisor(x, geometry, count_include_pad, divisor_override))
+        return pool_kernels.avg_pool2d_forward(
+            self.xp, x, geometry, self._avg_divisor(x, geometry, count_include_pad, divisor_override)
+        )
 
     def avg_pool2d_backward(self, x, y, gy, geometry, count_include_pad, divisor_override):
-        return pool_kernels.avg_pool2d_backward(self.xp, x, gy, geometry,
-                                                self._avg_divisor(x, geometry, count_include_pad, divisor_override))
+        return pool_kernels.avg_pool2d_backward(
+            self.xp, x, gy, geometry, self._avg_divisor(x, geometry, count_include_pad, divisor_override)
+        )
 
     def _avg_divisor(self, x, geometry, count_include_pad, divisor_override):
         divisor = pool_kernels.avg_pool2d_divisor(x.shape, geometry, count_include_pad, divisor_override, x.dtype)
@@ -92,8 +95,7 @@ class Backend:
 
     def batch_norm_train_forward(self, x, weight, bias, running_mean, running_var, momentum, eps):
         """(y, mean, invstd) from x's own statistics; running_mean/var (or None) updated in place."""
-        return norm_kernels.batch_norm_train_forward(self.xp, x, weight, bias, running_mean, running_var, momentum,
-                                                     eps)
+        return norm_kernels.batch_norm_train_forward(self.xp, x, weight, bias, running_mean, running_var, momentum, eps)
 
     def batch_norm_backward(self, x, gy, weight, mean, invstd, batch_stats, eps):
         """(gx, gweight, gbias); batch_stats: mean/invstd came from x (training), else they were constants."""

@@ -18,6 +18,7 @@ adds), or, for stride 1 when the layer has no more output than input channels, a
 gradient (one im2col and one GEMM with a small result). Every other temporary (padded input, GEMM results,
 column gradients) is scratch memory reused from call to call (see scratch.py).
 """
+
 import collections
 
 from .scratch import scratch
@@ -59,7 +60,7 @@ def _pad(xp, x, lay, geometry):
     # The name pins the layout: a buffer of the same size but another shape or padding has its zeros elsewhere.
     flat = scratch(xp, ("conv.pad", x.shape, geometry.padding), (size + (lay.kw - 1) * dw,), x.dtype)
     padded = flat[:size].reshape(lay.N, lay.C, lay.Hp, lay.Wp)
-    padded[:, :, ph:ph + lay.H, pw:pw + lay.W] = x
+    padded[:, :, ph : ph + lay.H, pw : pw + lay.W] = x
     return padded
 
 
@@ -84,7 +85,7 @@ def _grouped(matrix, groups):
 
 def _to_nchw(xp, y_cols, lay, bias):
     """GEMM result (O, N*Ho*Wc) -> a new (N, O, Ho, Wo) array, garbage columns cropped, bias added in the copy."""
-    y = y_cols.reshape(lay.O, lay.N, lay.Ho, lay.Wc)[:, :, :, :lay.Wo].transpose(1, 0, 2, 3)
+    y = y_cols.reshape(lay.O, lay.N, lay.Ho, lay.Wc)[:, :, :, : lay.Wo].transpose(1, 0, 2, 3)
     out = xp.empty((lay.N, lay.O, lay.Ho, lay.Wo), dtype=y_cols.dtype)
     if bias is None:
         out[...] = y
@@ -97,7 +98,7 @@ def _gy_cols(xp, gy, lay):
     """Output gradient (N, O, Ho, Wo) -> (O, N*Ho*Wc) scratch, zero in the garbage columns (never written) so
     that they contribute nothing."""
     out = scratch(xp, ("conv.gy_cols", lay.Wo), (lay.O, lay.N, lay.Ho, lay.Wc), gy.dtype)
-    out[:, :, :, :lay.Wo] = gy.transpose(1, 0, 2, 3)
+    out[:, :, :, : lay.Wo] = gy.transpose(1, 0, 2, 3)
     return out.reshape(lay.O, lay.pixels)
 
 
@@ -119,7 +120,7 @@ def _col2im(xp, dcols, lay, geometry):
     for i in range(lay.kh):
         for j in range(lay.kw):
             targets[i, j] += d6[:, i, j]
-    gx = flat[:lay.C * lay.N * plane].reshape(lay.C, lay.N, lay.Hp, lay.Wp)[:, :, ph:ph + lay.H, pw:pw + lay.W]
+    gx = flat[: lay.C * lay.N * plane].reshape(lay.C, lay.N, lay.Hp, lay.Wp)[:, :, ph : ph + lay.H, pw : pw + lay.W]
     return gx.transpose(1, 0, 2, 3).copy()  # a copy even where the transpose is contiguous: flat is scratch
 
 

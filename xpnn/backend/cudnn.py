@@ -4,6 +4,7 @@ portable im2col kernels instead (as ``torch.backends.cudnn.enabled``).
 Every function here mirrors a portable kernel's signature and result exactly, so the op code above never knows
 which one ran; the cupy backend calls them only when :func:`cudnn_for` says cuDNN can take the arrays.
 """
+
 import contextlib
 import functools
 from contextvars import ContextVar
@@ -39,6 +40,7 @@ def _load():
     try:
         import cupyx.cudnn
         from cupy.cuda import cudnn as lib
+
         lib.getVersion()
     except (ImportError, OSError, RuntimeError):  # CuPy's errors for a missing cuDNN library are RuntimeErrors
         return None
@@ -65,6 +67,7 @@ _TUNING = {"auto_tune": False, "tensor_core": "auto"}
 
 def conv2d_forward(cudnn, x, weight, bias, geometry, out_hw):
     import cupy
+
     y = cupy.empty((x.shape[0], weight.shape[0]) + tuple(out_hw), dtype=x.dtype)
     cudnn.convolution_forward(x, weight, bias, y, *_conv_args(geometry), **_TUNING)
     return y
@@ -73,6 +76,7 @@ def conv2d_forward(cudnn, x, weight, bias, geometry, out_hw):
 def conv2d_input_grad(cudnn, gy, weight, x_shape, geometry, bias=None):
     """Also the transposed convolution's forward pass (with its bias)."""
     import cupy
+
     gx = cupy.empty(x_shape, dtype=gy.dtype)
     cudnn.convolution_backward_data(weight, gy, bias, gx, *_conv_args(geometry), deterministic=False, **_TUNING)
     return gx
@@ -80,6 +84,7 @@ def conv2d_input_grad(cudnn, gy, weight, x_shape, geometry, bias=None):
 
 def conv2d_weight_grad(cudnn, x, gy, weight_shape, geometry):
     import cupy
+
     gw = cupy.empty(weight_shape, dtype=x.dtype)
     cudnn.convolution_backward_filter(x, gy, gw, *_conv_args(geometry), deterministic=False, **_TUNING)
     return gw
@@ -89,21 +94,27 @@ def conv2d_weight_grad(cudnn, x, gy, weight_shape, geometry):
 def pool2d_forward(found, x, geometry, out_hw, mode):
     """mode: 'max', or 'avg_include_pad' / 'avg_exclude_pad'."""
     import cupy
+
     cudnn, lib = found
     y = cupy.empty(x.shape[:2] + tuple(out_hw), dtype=x.dtype)
-    return cudnn.pooling_forward(x, y, tuple(geometry.kernel), tuple(geometry.stride), tuple(geometry.padding),
-                                 _pool_mode(lib, mode))
+    return cudnn.pooling_forward(
+        x, y, tuple(geometry.kernel), tuple(geometry.stride), tuple(geometry.padding), _pool_mode(lib, mode)
+    )
 
 
 def pool2d_backward(found, x, y, gy, geometry, mode):
     cudnn, lib = found
-    return cudnn.pooling_backward(x, y, gy, tuple(geometry.kernel), tuple(geometry.stride),
-                                  tuple(geometry.padding), _pool_mode(lib, mode))
+    return cudnn.pooling_backward(
+        x, y, gy, tuple(geometry.kernel), tuple(geometry.stride), tuple(geometry.padding), _pool_mode(lib, mode)
+    )
 
 
 def _pool_mode(lib, mode):
-    return {"max": lib.CUDNN_POOLING_MAX, "avg_include_pad": lib.CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING,
-            "avg_exclude_pad": lib.CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING}[mode]
+    return {
+        "max": lib.CUDNN_POOLING_MAX,
+        "avg_include_pad": lib.CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING,
+        "avg_exclude_pad": lib.CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING,
+    }[mode]
 
 
 # -- batch norm -------------------------------------------------------------------------------------------------
@@ -121,12 +132,14 @@ def _bn_layout(lib, x):
 
 def _affine(x, weight, bias):
     import cupy
+
     c = x.shape[1]
     return (cupy.ones(c, x.dtype) if weight is None else weight), (cupy.zeros(c, x.dtype) if bias is None else bias)
 
 
 def batch_norm_train_forward(found, x, weight, bias, running_mean, running_var, momentum, eps):
     import cupy
+
     cudnn, lib = found
     x4, conv2d, mode = _bn_layout(lib, cupy.ascontiguousarray(x))
     gamma, beta = _affine(x, weight, bias)
@@ -134,15 +147,18 @@ def batch_norm_train_forward(found, x, weight, bias, running_mean, running_var, 
     rm = running_mean if running_mean is not None else cupy.zeros_like(gamma)
     rv = running_var if running_var is not None else cupy.ones_like(gamma)
     y, mean, invstd = cudnn.batch_normalization_forward_training(
-        x4, gamma, beta, rm, rv, None, None, eps, 1.0 - momentum, conv2d, mode, False)
+        x4, gamma, beta, rm, rv, None, None, eps, 1.0 - momentum, conv2d, mode, False
+    )
     return y.reshape(x.shape), mean, invstd
 
 
 def batch_norm_train_backward(found, x, gy, weight, mean, invstd, eps):
     import cupy
+
     cudnn, lib = found
     x4, conv2d, mode = _bn_layout(lib, cupy.ascontiguousarray(x))
     gamma, _ = _affine(x, weight, None)
     gx, g_weight, g_bias = cudnn.batch_normalization_backward(
-        x4, gamma, cupy.ascontiguousarray(gy).reshape(x4.shape), mean, invstd, eps, conv2d, mode, False)
+        x4, gamma, cupy.ascontiguousarray(gy).reshape(x4.shape), mean, invstd, eps, conv2d, mode, False
+    )
     return gx.reshape(x.shape), g_weight, g_bias

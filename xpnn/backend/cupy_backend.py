@@ -1,4 +1,5 @@
 """CUDA through CuPy. Imported lazily: xpnn must import and run on machines without cupy."""
+
 from . import cudnn as _cudnn
 from .base import Backend, BackendUnavailableError
 from .conv_kernels import conv_output_size
@@ -18,8 +19,9 @@ class CupyBackend(Backend):
             try:
                 import cupy
             except ImportError as e:
-                raise BackendUnavailableError(f"backend 'cupy' needs the cupy package, which is not installed "
-                                              f"({e}); {_INSTALL_HINT}") from None
+                raise BackendUnavailableError(
+                    f"backend 'cupy' needs the cupy package, which is not installed ({e}); {_INSTALL_HINT}"
+                ) from None
             self._cupy = cupy
         return self._cupy
 
@@ -37,11 +39,15 @@ class CupyBackend(Backend):
         try:
             count = cupy.cuda.runtime.getDeviceCount()
         except Exception as e:  # the CUDA runtime raises its own error types when no driver is present
-            raise BackendUnavailableError(f"backend 'cupy': cupy is installed but CUDA is not usable ({e}); "
-                                          f"check the NVIDIA driver, or {_INSTALL_HINT} for your CUDA version") from None
+            raise BackendUnavailableError(
+                f"backend 'cupy': cupy is installed but CUDA is not usable ({e}); "
+                f"check the NVIDIA driver, or {_INSTALL_HINT} for your CUDA version"
+            ) from None
         if count == 0:
-            raise BackendUnavailableError("backend 'cupy': cupy is installed but no CUDA device is visible "
-                                          "(check CUDA_VISIBLE_DEVICES and nvidia-smi)")
+            raise BackendUnavailableError(
+                "backend 'cupy': cupy is installed but no CUDA device is visible "
+                "(check CUDA_VISIBLE_DEVICES and nvidia-smi)"
+            )
 
     def asarray(self, data, dtype=None):
         return self._import().asarray(data, dtype=dtype)
@@ -54,10 +60,12 @@ class CupyBackend(Backend):
 
     def scatter_add(self, target, index, values):
         import cupyx
+
         cupyx.scatter_add(target, index, values)
 
     def erf(self, x):
         import cupyx.scipy.special
+
         return cupyx.scipy.special.erf(x)
 
     # -- cuDNN where it takes the arrays (see cudnn.py), else the portable kernels of Backend ------------------
@@ -65,8 +73,12 @@ class CupyBackend(Backend):
         found = _cudnn.cudnn_for(x, weight)
         if found is None:
             return super().conv2d_forward(x, weight, bias, geometry, keep_cols)
-        out_hw = [conv_output_size(x.shape[2 + a], weight.shape[2 + a], geometry.stride[a], geometry.padding[a],
-                                   geometry.dilation[a]) for a in (0, 1)]
+        out_hw = [
+            conv_output_size(
+                x.shape[2 + a], weight.shape[2 + a], geometry.stride[a], geometry.padding[a], geometry.dilation[a]
+            )
+            for a in (0, 1)
+        ]
         return _cudnn.conv2d_forward(found[0], x, weight, bias, geometry, out_hw), None
 
     def conv2d_backward(self, x, weight, gy, geometry, cols, need_input, need_weight):

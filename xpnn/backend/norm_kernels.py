@@ -4,6 +4,7 @@ kernel each, written once against xp.
 Only the per-channel mean and inverse standard deviation are kept for the backward pass, which recomputes the
 normalised input from x (two cheap elementwise passes) instead of holding an extra activation-sized array.
 """
+
 from .scratch import scratch
 
 

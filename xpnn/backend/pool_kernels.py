@@ -8,6 +8,7 @@ window's maximum again by comparing x with y, giving the gradient to the first m
 does. Where windows do not overlap (stride >= kernel) the backward pass writes each position's gradient straight
 into its place instead of accumulating it.
 """
+
 import collections
 import math
 
@@ -28,15 +29,23 @@ def pool_output_size(size, kernel, stride, padding, dilation, ceil_mode):
 
 
 def output_hw(x_shape, geometry):
-    return tuple(pool_output_size(x_shape[2 + a], geometry.kernel[a], geometry.stride[a], geometry.padding[a],
-                                  geometry.dilation[a], geometry.ceil_mode) for a in (0, 1))
+    return tuple(
+        pool_output_size(
+            x_shape[2 + a],
+            geometry.kernel[a],
+            geometry.stride[a],
+            geometry.padding[a],
+            geometry.dilation[a],
+            geometry.ceil_mode,
+        )
+        for a in (0, 1)
+    )
 
 
 def _padded_shape(x_shape, geometry, out_hw):
     """x's shape with padding on the top/left, and on the bottom/right whatever the last window needs (more than
     the padding with ceil_mode, less when the windows stop short of the end)."""
-    need = [(out_hw[a] - 1) * geometry.stride[a] + geometry.dilation[a] * (geometry.kernel[a] - 1) + 1
-            for a in (0, 1)]
+    need = [(out_hw[a] - 1) * geometry.stride[a] + geometry.dilation[a] * (geometry.kernel[a] - 1) + 1 for a in (0, 1)]
     (ph, pw), (H, W) = geometry.padding, x_shape[2:]
     if (ph, pw) == (0, 0) and need[0] <= H and need[1] <= W:
         return tuple(x_shape)
@@ -49,13 +58,13 @@ def _pad(xp, x, geometry, out_hw, fill):
         return x
     (ph, pw), (H, W) = geometry.padding, x.shape[2:]
     out = xp.full(shape, fill, dtype=x.dtype)
-    out[:, :, ph:ph + H, pw:pw + W] = x
+    out[:, :, ph : ph + H, pw : pw + W] = x
     return out
 
 
 def _crop(g, x_shape, geometry):
     (ph, pw), (H, W) = geometry.padding, x_shape[2:]
-    return g if g.shape == tuple(x_shape) else g[:, :, ph:ph + H, pw:pw + W]
+    return g if g.shape == tuple(x_shape) else g[:, :, ph : ph + H, pw : pw + W]
 
 
 def _positions(geometry, out_hw):
@@ -76,8 +85,13 @@ def _new_grad(xp, x, geometry, out_hw):
     """The padded input's gradient buffer: uninitialised where the windows tile the input exactly (every element
     is then written once), else zeros."""
     shape = _padded_shape(x.shape, geometry, out_hw)
-    tiles = all(geometry.kernel[a] == geometry.stride[a] and geometry.dilation[a] == 1 and
-                geometry.padding[a] == 0 and out_hw[a] * geometry.stride[a] == x.shape[2 + a] for a in (0, 1))
+    tiles = all(
+        geometry.kernel[a] == geometry.stride[a]
+        and geometry.dilation[a] == 1
+        and geometry.padding[a] == 0
+        and out_hw[a] * geometry.stride[a] == x.shape[2 + a]
+        for a in (0, 1)
+    )
     return (xp.empty if tiles else xp.zeros)(shape, dtype=x.dtype)
 
 

@@ -8,10 +8,11 @@ kept (a network has a handful of layer shapes); a temporary larger than the budg
 
 The rule for callers: a scratch array lives only inside one kernel call. Never return it or keep it.
 """
+
 import collections
 import threading
 
-BUDGET_BYTES = 256 * 2 ** 20
+BUDGET_BYTES = 256 * 2**20
 
 _local = threading.local()
 

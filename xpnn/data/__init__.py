@@ -1,4 +1,5 @@
 """Datasets and batching, as torch.utils.data."""
+
 from .dataloader import DataLoader, default_collate
 from .dataset import Dataset, TensorDataset
 

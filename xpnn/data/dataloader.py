@@ -1,4 +1,5 @@
 """DataLoader: batches of a Dataset as Tensors on the current backend, in a reproducible (and resumable) order."""
+
 import math
 
 import numpy as np
@@ -26,11 +27,11 @@ class DataLoader:
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.drop_last = drop_last
-        self.seed = int(seed) if seed is not None else int(host_rng().integers(2 ** 63))
+        self.seed = int(seed) if seed is not None else int(host_rng().integers(2**63))
         self.collate_fn = collate_fn or default_collate
-        self.epoch = 0           # epochs started so far
-        self._position = 0       # batches yielded so far in the current epoch
-        self._resume_at = None   # set by load_state_dict to finish a saved epoch
+        self.epoch = 0  # epochs started so far
+        self._position = 0  # batches yielded so far in the current epoch
+        self._resume_at = None  # set by load_state_dict to finish a saved epoch
 
     def __len__(self):
         n = len(self.dataset)
@@ -53,7 +54,7 @@ class DataLoader:
         order = self._order(self.epoch)
         self._position = start
         for b in range(start, len(self)):
-            indices = order[b * self.batch_size:(b + 1) * self.batch_size]
+            indices = order[b * self.batch_size : (b + 1) * self.batch_size]
             self._position = b + 1
             yield self.collate_fn(_fetch(self.dataset, indices))
 

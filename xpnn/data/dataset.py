@@ -1,4 +1,5 @@
 """Datasets: anything with ``__len__`` and ``__getitem__``, as in torch.utils.data."""
+
 import numpy as np
 
 
@@ -41,4 +42,5 @@ class TensorDataset(Dataset):
 def _host_array(a):
     # Datasets live on the host; the DataLoader moves each batch to the current backend.
     from ..autograd.tensor import Tensor
+
     return a.numpy() if isinstance(a, Tensor) else np.asarray(a)

@@ -1,4 +1,5 @@
 """Ready-made datasets, downloaded on first use into ``$XPNN_DATA`` (default ``~/.cache/xpnn``)."""
+
 from ._download import DownloadError, data_root, download
 from .mnist import MNIST, load_mnist, read_idx
 

@@ -4,6 +4,7 @@ A file under the cache directory is either absent or complete and verified: down
 file beside the destination and are renamed into place only once their checksum matches, so an
 interrupted or corrupt transfer can never be mistaken for good data later.
 """
+
 import hashlib
 import http.client
 import os

@@ -1,4 +1,5 @@
 """MNIST handwritten digits, the IDX format they are stored in, and an offline sample shipped with xpnn."""
+
 import gzip
 import math
 import zlib
@@ -37,22 +38,28 @@ def read_idx(path):
     if len(raw) < 4:
         raise ValueError(f"{path}: not an IDX file: {len(raw)} bytes, fewer than the 4-byte magic number")
     if raw[:2] != b"\0\0":
-        raise ValueError(f"{path}: bad IDX magic number 0x{raw[:4].hex()}: expected two zero bytes, a type code "
-                         f"and a dimension count (e.g. 0x00000803 for uint8 images)")
+        raise ValueError(
+            f"{path}: bad IDX magic number 0x{raw[:4].hex()}: expected two zero bytes, a type code "
+            f"and a dimension count (e.g. 0x00000803 for uint8 images)"
+        )
     code, ndim = raw[2], raw[3]
     if code not in _IDX_DTYPES:
         known = ", ".join(f"0x{c:02x}" for c in _IDX_DTYPES)
         raise ValueError(f"{path}: unknown IDX type code 0x{code:02x}; expected one of {known}")
     header_size = 4 + 4 * ndim
     if len(raw) < header_size:
-        raise ValueError(f"{path}: IDX header declares {ndim} dimensions ({header_size} header bytes) "
-                         f"but the file has only {len(raw)} bytes")
+        raise ValueError(
+            f"{path}: IDX header declares {ndim} dimensions ({header_size} header bytes) "
+            f"but the file has only {len(raw)} bytes"
+        )
     dims = tuple(int(d) for d in np.frombuffer(raw, ">u4", count=ndim, offset=4))
     dtype = np.dtype(_IDX_DTYPES[code])
     expected, got = math.prod(dims) * dtype.itemsize, len(raw) - header_size
     if got != expected:
-        raise ValueError(f"{path}: IDX header declares shape {dims} of {dtype.name}, i.e. {expected:,} payload "
-                         f"bytes, but the file has {got:,}")
+        raise ValueError(
+            f"{path}: IDX header declares shape {dims} of {dtype.name}, i.e. {expected:,} payload "
+            f"bytes, but the file has {got:,}"
+        )
     # astype copies: the result is writable and in native byte order rather than a view of `raw`.
     return np.frombuffer(raw, dtype, offset=header_size).reshape(dims).astype(dtype.newbyteorder("="))
 
@@ -72,11 +79,14 @@ def _read_images_and_labels(images_path, labels_path):
     """Parse an MNIST image/label file pair, checking that they describe the same 28x28 uint8 digits."""
     images, labels = read_idx(images_path), read_idx(labels_path)
     if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
-        raise ValueError(f"{images_path}: expected uint8 images of shape (N, 28, 28), "
-                         f"got {images.dtype} of shape {images.shape}")
+        raise ValueError(
+            f"{images_path}: expected uint8 images of shape (N, 28, 28), got {images.dtype} of shape {images.shape}"
+        )
     if labels.dtype != np.uint8 or labels.shape != (len(images),):
-        raise ValueError(f"{labels_path}: expected {len(images):,} uint8 labels to match {Path(images_path).name}, "
-                         f"got {labels.dtype} of shape {labels.shape}")
+        raise ValueError(
+            f"{labels_path}: expected {len(images):,} uint8 labels to match {Path(images_path).name}, "
+            f"got {labels.dtype} of shape {labels.shape}"
+        )
     return images, labels
 
 
@@ -146,8 +156,10 @@ class MNIST(ImageDataset):
             return _download.download(urls, path, md5)
         if not is_valid(path, md5):
             state = "corrupt (md5 mismatch)" if path.exists() else "missing"
-            raise FileNotFoundError(f"MNIST file {path} is {state} and download=False; pass download=True "
-                                    f"to fetch it, or point root (or $XPNN_DATA) at a directory holding mnist/")
+            raise FileNotFoundError(
+                f"MNIST file {path} is {state} and download=False; pass download=True "
+                f"to fetch it, or point root (or $XPNN_DATA) at a directory holding mnist/"
+            )
         return path
 
     def __repr__(self):
@@ -179,8 +191,10 @@ class MNISTOfflineSample(ImageDataset):
 def _shipped_file(filename):
     path = _SAMPLE_DIR / filename
     if not is_valid(path, _OFFICIAL_MD5[filename]):
-        raise RuntimeError(f"the offline MNIST sample shipped with xpnn is missing or corrupt: {path} does not "
-                           f"have md5 {_OFFICIAL_MD5[filename]}; reinstall xpnn")
+        raise RuntimeError(
+            f"the offline MNIST sample shipped with xpnn is missing or corrupt: {path} does not "
+            f"have md5 {_OFFICIAL_MD5[filename]}; reinstall xpnn"
+        )
     return path
 
 
@@ -197,8 +211,10 @@ def load_mnist(root=None, train=True, download=True, fallback=True):
         if not fallback:
             raise
         reason = _one_line_reason(e, data_root(root) / "mnist")
-    print(f"xpnn: full MNIST not available ({reason}); using the offline sample: {SAMPLE_TRAIN_SIZE:,} train / "
-          f"{_SAMPLE_SIZE - SAMPLE_TRAIN_SIZE:,} held-out real MNIST test images")
+    print(
+        f"xpnn: full MNIST not available ({reason}); using the offline sample: {SAMPLE_TRAIN_SIZE:,} train / "
+        f"{_SAMPLE_SIZE - SAMPLE_TRAIN_SIZE:,} held-out real MNIST test images"
+    )
     return MNIST.offline_sample(train)
 
 
@@ -207,8 +223,10 @@ def _one_line_reason(error, directory):
         if not error.failures:
             return "no download mirrors configured"
         tried = len(error.failures)
-        return (f"download of {error.dest_path.name} failed from {tried} mirror{'s' if tried > 1 else ''}; "
-                f"first error: {error.failures[0][1]}")
+        return (
+            f"download of {error.dest_path.name} failed from {tried} mirror{'s' if tried > 1 else ''}; "
+            f"first error: {error.failures[0][1]}"
+        )
     if isinstance(error, FileNotFoundError):
         return f"no valid copy in {directory} and download=False"
     return f"{type(error).__name__}: {error}"

@@ -1,4 +1,5 @@
 """Module: the base of every layer. Registers parameters, buffers and submodules by attribute assignment."""
+
 from collections import OrderedDict
 
 import numpy as np
@@ -154,6 +155,7 @@ class Module:
 
             def convert(t):
                 return t.data.astype(dtype) if t.dtype.kind == "f" else t.data
+
         for module in self.modules():
             for table in (module._parameters, module._buffers):
                 for t in table.values():
@@ -194,8 +196,9 @@ class Module:
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         if strict and (missing or unexpected):
-            raise KeyError(f"{type(self).__name__}.load_state_dict: missing keys {missing}, unexpected keys "
-                           f"{unexpected}")
+            raise KeyError(
+                f"{type(self).__name__}.load_state_dict: missing keys {missing}, unexpected keys {unexpected}"
+            )
         staged = []
         for key, target in own.items():
             if key not in state_dict:
@@ -203,8 +206,10 @@ class Module:
             value = state_dict[key]
             host = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
             if tuple(host.shape) != target.shape:
-                raise ValueError(f"{type(self).__name__}.load_state_dict: {key!r} has shape {tuple(host.shape)} "
-                                 f"in the state dict but {target.shape} in the model")
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict: {key!r} has shape {tuple(host.shape)} "
+                    f"in the state dict but {target.shape} in the model"
+                )
             staged.append((target, host))
         for target, host in staged:
             target.data = target._backend().asarray(host.astype(target.dtype, copy=True))

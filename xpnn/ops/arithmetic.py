@@ -1,4 +1,5 @@
 """Elementwise arithmetic with numpy broadcasting, and matrix multiplication."""
+
 from ..autograd.function import Function, xp_of
 
 
@@ -119,7 +120,7 @@ class PowScalar(Function):
 
     def forward(self, x):
         self.x = x
-        return x ** self.p
+        return x**self.p
 
     def backward(self, g):
         return g * (self.p * self.x ** (self.p - 1))
@@ -132,7 +133,7 @@ class RPowScalar(Function):
         self.c = c
 
     def forward(self, x):
-        self.y = self.c ** x
+        self.y = self.c**x
         return self.y
 
     def backward(self, g):
@@ -144,7 +145,7 @@ class Pow(Function):
 
     def forward(self, a, b):
         self.a, self.b = a, b
-        self.y = a ** b
+        self.y = a**b
         return self.y
 
     def backward(self, g):

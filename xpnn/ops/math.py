@@ -1,4 +1,5 @@
 """Unary elementwise math."""
+
 from ..autograd.function import Function, xp_of
 
 

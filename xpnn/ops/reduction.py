@@ -1,4 +1,5 @@
 """Reductions over one, several or all dimensions."""
+
 from ..autograd.function import Function, xp_of
 
 

@@ -1,4 +1,5 @@
 """Ops that move elements around without changing them: reshape, transpose, indexing, concatenation."""
+
 from ..autograd.function import Function, xp_of
 from ..backend import backend_of
 
@@ -39,6 +40,7 @@ class BroadcastTo(Function):
 
     def backward(self, g):
         from .arithmetic import sum_to
+
         return sum_to(g, self.in_shape)
 
 

@@ -1,4 +1,5 @@
 """Optimizers and learning rate schedulers, as torch.optim: every update written once on raw xp arrays."""
+
 from . import lr_scheduler
 from .adadelta import Adadelta
 from .adagrad import Adagrad

@@ -1,5 +1,6 @@
 """Adadelta: steps sized by the ratio of running RMS of past updates to running RMS of gradients, as
 torch.optim.Adadelta."""
+
 import numbers
 
 from ..autograd.function import xp_of

@@ -1,13 +1,34 @@
 """Adam (optionally AMSGrad) and AdamW (Adam with decoupled weight decay), as torch.optim.Adam / AdamW."""
+
 from ..autograd.function import xp_of
 from .optimizer import Optimizer, check_betas, check_nonnegative, decay_add_square_, lerp_
 
 
 class Adam(Optimizer):
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
-                 maximize=False, decoupled_weight_decay=False):
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize, decoupled_weight_decay=decoupled_weight_decay))
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0,
+        amsgrad=False,
+        *,
+        maximize=False,
+        decoupled_weight_decay=False,
+    ):
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                betas=betas,
+                eps=eps,
+                weight_decay=weight_decay,
+                amsgrad=amsgrad,
+                maximize=maximize,
+                decoupled_weight_decay=decoupled_weight_decay,
+            ),
+        )
 
     def _check_options(self, group):
         check_nonnegative(self, group, "lr", "eps", "weight_decay")
@@ -29,9 +50,9 @@ class Adam(Optimizer):
         # param -= lr / (1 - beta1^t) * exp_avg / (sqrt(v) / sqrt(1 - beta2^t) + eps), in torch's order of rounding.
         denom = work
         xp.sqrt(second_moment, out=denom)
-        denom /= (1.0 - beta2 ** step) ** 0.5
+        denom /= (1.0 - beta2**step) ** 0.5
         denom += eps
-        xp.multiply(exp_avg, lr / (1.0 - beta1 ** step), out=update)
+        xp.multiply(exp_avg, lr / (1.0 - beta1**step), out=update)
         update /= denom
         param -= update
 
@@ -58,7 +79,16 @@ class AdamW(Adam):
     """Adam whose weight decay shrinks the parameters directly (``param *= 1 - lr * weight_decay``) instead of
     adding an L2 term to the gradient that the adaptive denominator would rescale."""
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
-                 maximize=False):
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                         maximize=maximize, decoupled_weight_decay=True)
+    def __init__(
+        self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *, maximize=False
+    ):
+        super().__init__(
+            params,
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=True,
+        )

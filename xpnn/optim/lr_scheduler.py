@@ -4,6 +4,7 @@ A scheduler sets ``group["lr"]`` of every parameter group of its optimizer. Most
 the chainable (recursive) form: each step derives the new rate from the group's current one, so that the
 floating point values agree with torch's at every step. Call ``scheduler.step()`` after ``optimizer.step()``.
 """
+
 import math
 import numbers
 import types
@@ -23,8 +24,10 @@ class LRScheduler:
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
-                    raise KeyError(f"{type(self).__name__}: param_groups[{i}] has no 'initial_lr'; resuming with "
-                                   f"last_epoch={last_epoch} needs the optimizer's saved state loaded first")
+                    raise KeyError(
+                        f"{type(self).__name__}: param_groups[{i}] has no 'initial_lr'; resuming with "
+                        f"last_epoch={last_epoch} needs the optimizer's saved state loaded first"
+                    )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         # The first step (epoch 0) only records the starting rates for most schedules; get_lr can tell.
@@ -174,10 +177,15 @@ class CosineAnnealingLR(LRScheduler):
             return self._current_lrs()
         epoch, t_max, eta_min = self.last_epoch, self.T_max, self.eta_min
         if (epoch - 1 - t_max) % (2 * t_max) == 0:  # at the minimum of a period: the ratio below is 0 / 0
-            return [lr + (base_lr - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
-                    for base_lr, lr in zip(self.base_lrs, self._current_lrs(), strict=True)]
-        return [(1 + math.cos(math.pi * epoch / t_max)) / (1 + math.cos(math.pi * (epoch - 1) / t_max))
-                * (lr - eta_min) + eta_min for lr in self._current_lrs()]
+            return [
+                lr + (base_lr - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
+                for base_lr, lr in zip(self.base_lrs, self._current_lrs(), strict=True)
+            ]
+        return [
+            (1 + math.cos(math.pi * epoch / t_max)) / (1 + math.cos(math.pi * (epoch - 1) / t_max)) * (lr - eta_min)
+            + eta_min
+            for lr in self._current_lrs()
+        ]
 
 
 class OneCycleLR(LRScheduler):
@@ -185,9 +193,23 @@ class OneCycleLR(LRScheduler):
     ``initial_lr / final_div_factor`` (three_phase: back to the initial rate first), moving momentum (or Adam's
     beta1) the opposite way between ``max_momentum`` and ``base_momentum``. Stepped once per batch."""
 
-    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None, pct_start=0.3,
-                 anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85, max_momentum=0.95, div_factor=25.0,
-                 final_div_factor=1e4, three_phase=False, last_epoch=-1):
+    def __init__(
+        self,
+        optimizer,
+        max_lr,
+        total_steps=None,
+        epochs=None,
+        steps_per_epoch=None,
+        pct_start=0.3,
+        anneal_strategy="cos",
+        cycle_momentum=True,
+        base_momentum=0.85,
+        max_momentum=0.95,
+        div_factor=25.0,
+        final_div_factor=1e4,
+        three_phase=False,
+        last_epoch=-1,
+    ):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"OneCycleLR: expected an Optimizer, got {type(optimizer).__name__}")
         if total_steps is not None:
@@ -230,9 +252,12 @@ class OneCycleLR(LRScheduler):
         if cycle_momentum:
             self.use_beta1 = _momentum_key(optimizer, "OneCycleLR") == "betas"
             if last_epoch == -1:
-                _start_momentum(optimizer, self.use_beta1,
-                                _per_group("OneCycleLR", "max_momentum", optimizer, max_momentum),
-                                _per_group("OneCycleLR", "base_momentum", optimizer, base_momentum))
+                _start_momentum(
+                    optimizer,
+                    self.use_beta1,
+                    _per_group("OneCycleLR", "max_momentum", optimizer, max_momentum),
+                    _per_group("OneCycleLR", "base_momentum", optimizer, base_momentum),
+                )
         super().__init__(optimizer, last_epoch)
 
     def _anneal(self, start, end, pct):
@@ -243,8 +268,7 @@ class OneCycleLR(LRScheduler):
     def get_lr(self):
         step = self.last_epoch
         if step > self.total_steps:
-            raise ValueError(f"OneCycleLR: tried to step {step} times; the schedule has total_steps="
-                             f"{self.total_steps}")
+            raise ValueError(f"OneCycleLR: tried to step {step} times; the schedule has total_steps={self.total_steps}")
         lrs = []
         for group in self.optimizer.param_groups:
             start_step = 0.0
@@ -253,8 +277,9 @@ class OneCycleLR(LRScheduler):
                     pct = (step - start_step) / (end_step - start_step)
                     lrs.append(self._anneal(group[start_lr], group[end_lr], pct))
                     if self.cycle_momentum:
-                        _set_momentum(group, self.use_beta1,
-                                      self._anneal(group[start_momentum], group[end_momentum], pct))
+                        _set_momentum(
+                            group, self.use_beta1, self._anneal(group[start_momentum], group[end_momentum], pct)
+                        )
                     break
                 start_step = end_step
         return lrs
@@ -265,14 +290,28 @@ class CyclicLR(LRScheduler):
     exp_range: amplitude scaled by gamma^iteration, or a custom ``scale_fn``), moving momentum (or Adam's beta1)
     the opposite way. Stepped once per batch."""
 
-    def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None, mode="triangular",
-                 gamma=1.0, scale_fn=None, scale_mode="cycle", cycle_momentum=True, base_momentum=0.8,
-                 max_momentum=0.9, last_epoch=-1):
+    def __init__(
+        self,
+        optimizer,
+        base_lr,
+        max_lr,
+        step_size_up=2000,
+        step_size_down=None,
+        mode="triangular",
+        gamma=1.0,
+        scale_fn=None,
+        scale_mode="cycle",
+        cycle_momentum=True,
+        base_momentum=0.8,
+        max_momentum=0.9,
+        last_epoch=-1,
+    ):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"CyclicLR: expected an Optimizer, got {type(optimizer).__name__}")
         if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
-            raise ValueError(f"CyclicLR: mode must be 'triangular', 'triangular2' or 'exp_range' (or give scale_fn), "
-                             f"got {mode!r}")
+            raise ValueError(
+                f"CyclicLR: mode must be 'triangular', 'triangular2' or 'exp_range' (or give scale_fn), got {mode!r}"
+            )
         if scale_mode not in ("cycle", "iterations"):
             raise ValueError(f"CyclicLR: scale_mode must be 'cycle' or 'iterations', got {scale_mode!r}")
         base_lrs = _per_group("CyclicLR", "base_lr", optimizer, base_lr)
@@ -283,8 +322,10 @@ class CyclicLR(LRScheduler):
         step_size_up = float(step_size_up)
         step_size_down = float(step_size_down) if step_size_down is not None else step_size_up
         if step_size_up <= 0 or step_size_down < 0:
-            raise ValueError(f"CyclicLR: step sizes must be positive, got step_size_up={step_size_up}, "
-                             f"step_size_down={step_size_down}")
+            raise ValueError(
+                f"CyclicLR: step sizes must be positive, got step_size_up={step_size_up}, "
+                f"step_size_down={step_size_down}"
+            )
         self.total_size = step_size_up + step_size_down
         self.step_ratio = step_size_up / self.total_size
         self.mode = mode
@@ -309,7 +350,7 @@ class CyclicLR(LRScheduler):
             return 1.0
         if self.mode == "triangular2":
             return 1 / (2.0 ** (x - 1))
-        return self.gamma ** x
+        return self.gamma**x
 
     def get_lr(self):
         cycle = math.floor(1 + self.last_epoch / self.total_size)
@@ -319,11 +360,14 @@ class CyclicLR(LRScheduler):
         else:
             scale_factor = (x - 1) / (self.step_ratio - 1)
         scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
-        lrs = [base_lr + (max_lr - base_lr) * scale_factor * scale
-               for base_lr, max_lr in zip(self.base_lrs, self.max_lrs, strict=True)]
+        lrs = [
+            base_lr + (max_lr - base_lr) * scale_factor * scale
+            for base_lr, max_lr in zip(self.base_lrs, self.max_lrs, strict=True)
+        ]
         if self.cycle_momentum:
-            for group, base_momentum, max_momentum in zip(self.optimizer.param_groups, self.base_momentums,
-                                                          self.max_momentums, strict=True):
+            for group, base_momentum, max_momentum in zip(
+                self.optimizer.param_groups, self.base_momentums, self.max_momentums, strict=True
+            ):
                 momentum = max_momentum - (max_momentum - base_momentum) * scale_factor * scale
                 _set_momentum(group, self.use_beta1, momentum)
         return lrs
@@ -345,8 +389,18 @@ class ReduceLROnPlateau(LRScheduler):
     """Multiply the rate by ``factor`` when a metric (passed to ``step``) has not improved for ``patience``
     epochs, then wait ``cooldown`` epochs; never below ``min_lr``, and skip changes smaller than ``eps``."""
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
-                 cooldown=0, min_lr=0, eps=1e-8):
+    def __init__(
+        self,
+        optimizer,
+        mode="min",
+        factor=0.1,
+        patience=10,
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_lr=0,
+        eps=1e-8,
+    ):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"ReduceLROnPlateau: expected an Optimizer, got {type(optimizer).__name__}")
         if factor >= 1.0:
@@ -359,8 +413,10 @@ class ReduceLROnPlateau(LRScheduler):
         self.factor = factor
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != len(optimizer.param_groups):
-                raise ValueError(f"ReduceLROnPlateau: expected {len(optimizer.param_groups)} min_lrs (one per "
-                                 f"parameter group), got {len(min_lr)}")
+                raise ValueError(
+                    f"ReduceLROnPlateau: expected {len(optimizer.param_groups)} min_lrs (one per "
+                    f"parameter group), got {len(min_lr)}"
+                )
             self.default_min_lr = None
             self.min_lrs = list(min_lr)
         else:
@@ -399,8 +455,10 @@ class ReduceLROnPlateau(LRScheduler):
         groups = self.optimizer.param_groups
         if len(groups) != len(self.min_lrs):
             if self.default_min_lr is None:
-                raise RuntimeError(f"ReduceLROnPlateau: the optimizer has {len(groups)} parameter groups but "
-                                   f"{len(self.min_lrs)} min_lrs were given; set scheduler.min_lrs to one per group")
+                raise RuntimeError(
+                    f"ReduceLROnPlateau: the optimizer has {len(groups)} parameter groups but "
+                    f"{len(self.min_lrs)} min_lrs were given; set scheduler.min_lrs to one per group"
+                )
             self.min_lrs = [self.default_min_lr] * len(groups)
         for group, min_lr in zip(groups, self.min_lrs):
             old_lr = float(group["lr"])
@@ -418,8 +476,10 @@ def _per_group(scheduler, name, optimizer, value):
     """``value`` for every parameter group: a list/tuple (one per group) or one value for all."""
     if isinstance(value, (list, tuple)):
         if len(value) != len(optimizer.param_groups):
-            raise ValueError(f"{scheduler}: {name} has {len(value)} values, but the optimizer has "
-                             f"{len(optimizer.param_groups)} parameter groups")
+            raise ValueError(
+                f"{scheduler}: {name} has {len(value)} values, but the optimizer has "
+                f"{len(optimizer.param_groups)} parameter groups"
+            )
         return list(value)
     return [value] * len(optimizer.param_groups)
 
@@ -429,8 +489,10 @@ def _momentum_key(optimizer, scheduler):
         return "betas"
     if "momentum" in optimizer.defaults:
         return "momentum"
-    raise ValueError(f"{scheduler}: cycle_momentum=True needs an optimizer with momentum or betas, and "
-                     f"{type(optimizer).__name__} has neither; pass cycle_momentum=False")
+    raise ValueError(
+        f"{scheduler}: cycle_momentum=True needs an optimizer with momentum or betas, and "
+        f"{type(optimizer).__name__} has neither; pass cycle_momentum=False"
+    )
 
 
 def _set_momentum(group, use_beta1, momentum):

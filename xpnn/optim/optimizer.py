@@ -5,6 +5,7 @@ xp arrays of one parameter. The update works in place on the parameter and on st
 its temporaries from a few work arrays reused across parameters and steps (``_scratch``): allocating a fresh
 parameter-sized temporary per op costs page faults on every step for large layers.
 """
+
 import numbers
 from collections import defaultdict
 
@@ -24,8 +25,10 @@ class Optimizer:
         self.param_groups = []
         self._work_arrays = {}
         if isinstance(params, Tensor):
-            raise TypeError(f"{self._name}: params should be an iterable of Tensors or of dicts (parameter groups), "
-                            f"got a single Tensor; pass [tensor] or model.parameters()")
+            raise TypeError(
+                f"{self._name}: params should be an iterable of Tensors or of dicts (parameter groups), "
+                f"got a single Tensor; pass [tensor] or model.parameters()"
+            )
         groups = list(params)
         if not groups:
             raise ValueError(f"{self._name}: got an empty parameter list")
@@ -63,16 +66,20 @@ class Optimizer:
         if isinstance(params, Tensor):
             params = [params]
         elif isinstance(params, set):
-            raise TypeError(f"{self._name}: parameters must be in an ordered collection (a list), not a set, so that "
-                            f"state_dict indices are the same on every run")
+            raise TypeError(
+                f"{self._name}: parameters must be in an ordered collection (a list), not a set, so that "
+                f"state_dict indices are the same on every run"
+            )
         else:
             params = list(params)
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(f"{self._name} can only optimize Tensors, but one of the params is {type(p).__name__}")
             if not p.is_leaf:
-                raise ValueError(f"{self._name} can't optimize a non-leaf Tensor (the result of an op); optimize the "
-                                 f"parameters it was computed from")
+                raise ValueError(
+                    f"{self._name} can't optimize a non-leaf Tensor (the result of an op); optimize the "
+                    f"parameters it was computed from"
+                )
         if len({id(p) for p in params}) != len(params):
             raise ValueError(f"{self._name}: a parameter group lists the same parameter twice")
         taken = {id(p) for group in self.param_groups for p in group["params"]}
@@ -108,9 +115,11 @@ class Optimizer:
                         continue
                     param, grad = p.data, p.grad.data
                     if grad.shape != param.shape or grad.dtype != param.dtype:
-                        raise ValueError(f"{self._name}.step: a parameter of shape {p.shape} and dtype {p.dtype} has "
-                                         f"a gradient of shape {tuple(grad.shape)} and dtype {grad.dtype}; they "
-                                         f"must match")
+                        raise ValueError(
+                            f"{self._name}.step: a parameter of shape {p.shape} and dtype {p.dtype} has "
+                            f"a gradient of shape {tuple(grad.shape)} and dtype {grad.dtype}; they "
+                            f"must match"
+                        )
                     state = self.state[p]
                     if not state:
                         state.update(self._init_state(param, group))
@@ -125,7 +134,7 @@ class Optimizer:
         if buf is None or buf.size < like.size:
             buf = xp_of(like).empty(like.size, dtype=like.dtype)
             self._work_arrays[key] = buf
-        return buf[:like.size].reshape(like.shape)
+        return buf[: like.size].reshape(like.shape)
 
     def _grad_with_decay(self, xp, param, grad, weight_decay, maximize):
         """The gradient the update uses: negated when maximizing, plus ``weight_decay * param`` (the L2 penalty's
@@ -159,8 +168,11 @@ class Optimizer:
                 index.setdefault(id(p), len(index))
             packed["params"] = [index[id(p)] for p in group["params"]]
             groups.append(packed)
-        state = {index[id(p)]: {key: _snapshot(value) for key, value in values.items()}
-                 for p, values in self.state.items() if id(p) in index and values}
+        state = {
+            index[id(p)]: {key: _snapshot(value) for key, value in values.items()}
+            for p, values in self.state.items()
+            if id(p) in index and values
+        }
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
@@ -171,18 +183,24 @@ class Optimizer:
         """
         where = f"{self._name}.load_state_dict"
         if not isinstance(state_dict, dict) or "state" not in state_dict or "param_groups" not in state_dict:
-            raise ValueError(f"{where}: expected a dict with 'state' and 'param_groups' (from Optimizer.state_dict()), "
-                             f"got {type(state_dict).__name__}"
-                             + (f" with keys {sorted(state_dict)}" if isinstance(state_dict, dict) else ""))
+            raise ValueError(
+                f"{where}: expected a dict with 'state' and 'param_groups' (from Optimizer.state_dict()), "
+                f"got {type(state_dict).__name__}"
+                + (f" with keys {sorted(state_dict)}" if isinstance(state_dict, dict) else "")
+            )
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
-            raise ValueError(f"{where}: the state dict has {len(saved_groups)} parameter groups, this optimizer has "
-                             f"{len(self.param_groups)}")
+            raise ValueError(
+                f"{where}: the state dict has {len(saved_groups)} parameter groups, this optimizer has "
+                f"{len(self.param_groups)}"
+            )
         param_at, group_of, groups = {}, {}, []
         for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
             if len(saved["params"]) != len(group["params"]):
-                raise ValueError(f"{where}: parameter group {i} has {len(saved['params'])} parameters in the state "
-                                 f"dict but {len(group['params'])} in this optimizer")
+                raise ValueError(
+                    f"{where}: parameter group {i} has {len(saved['params'])} parameters in the state "
+                    f"dict but {len(group['params'])} in this optimizer"
+                )
             new_group = dict(group)
             new_group.update((key, value) for key, value in saved.items() if key != "params")
             self._check_options(new_group)
@@ -195,8 +213,9 @@ class Optimizer:
             if isinstance(index, str) and index.isdigit():  # formats with string keys (JSON, npz names)
                 index = int(index)
             if index not in param_at:
-                raise ValueError(f"{where}: the state dict has state for parameter {index!r}, which none of its "
-                                 f"param_groups lists")
+                raise ValueError(
+                    f"{where}: the state dict has state for parameter {index!r}, which none of its param_groups lists"
+                )
             state[param_at[index]] = self._loaded_param_state(param_at[index], values, group_of[index], index, where)
         self.param_groups = groups
         self.state = state
@@ -204,8 +223,10 @@ class Optimizer:
     def _loaded_param_state(self, param, values, group, index, where):
         expected = self._state_keys(group)
         if values and expected is not None and set(values) != set(expected):
-            raise ValueError(f"{where}: the state of parameter {index} has entries {sorted(values)}, but {self._name} "
-                             f"with these options keeps {sorted(expected)}")
+            raise ValueError(
+                f"{where}: the state of parameter {index} has entries {sorted(values)}, but {self._name} "
+                f"with these options keeps {sorted(expected)}"
+            )
         out = {}
         for key, value in values.items():
             if key == "step":
@@ -242,8 +263,9 @@ def check_betas(optimizer, group):
         raise ValueError(f"{optimizer._name}: betas must be a pair (beta1, beta2), got {betas!r}")
     for i, beta in enumerate(betas):
         if not isinstance(beta, numbers.Real) or not 0.0 <= beta < 1.0:
-            raise ValueError(f"{optimizer._name}: invalid beta parameter at index {i}: {beta!r}; "
-                             f"expected 0 <= beta < 1")
+            raise ValueError(
+                f"{optimizer._name}: invalid beta parameter at index {i}: {beta!r}; expected 0 <= beta < 1"
+            )
 
 
 # -- in-place kernels shared by the optimizers ------------------------------------------------------------------------

@@ -1,20 +1,35 @@
 """RMSprop (optionally centered, with momentum), as torch.optim.RMSprop."""
+
 from ..autograd.function import xp_of
 from .optimizer import Optimizer, check_nonnegative, decay_add_square_, lerp_
 
 
 class RMSprop(Optimizer):
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *,
-                 maximize=False):
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-                                      centered=centered, maximize=maximize))
+    def __init__(
+        self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *, maximize=False
+    ):
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                alpha=alpha,
+                eps=eps,
+                weight_decay=weight_decay,
+                momentum=momentum,
+                centered=centered,
+                maximize=maximize,
+            ),
+        )
 
     def _check_options(self, group):
         check_nonnegative(self, group, "lr", "eps", "momentum", "weight_decay", "alpha")
 
     def _state_keys(self, group):
-        return (("step", "square_avg") + (("momentum_buffer",) if group["momentum"] > 0 else ())
-                + (("grad_avg",) if group["centered"] else ()))
+        return (
+            ("step", "square_avg")
+            + (("momentum_buffer",) if group["momentum"] > 0 else ())
+            + (("grad_avg",) if group["centered"] else ())
+        )
 
     def _update(self, param, grad, state, group):
         xp = xp_of(param)

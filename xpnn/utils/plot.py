@@ -4,6 +4,7 @@ matplotlib is optional (``pip install xpnn[plot]``) and imported only when a fun
 drawn with matplotlib's object API and the Agg renderer, never pyplot, so they neither need a display nor touch
 the user's pyplot state; each PNG is written atomically.
 """
+
 import math
 
 import numpy as np
@@ -85,8 +86,7 @@ def _figure_class():
     try:
         from matplotlib.figure import Figure
     except ImportError as e:
-        raise ImportError(f"xpnn.utils.plot needs matplotlib ({e}); install it with `pip install xpnn[plot]`") \
-            from None
+        raise ImportError(f"xpnn.utils.plot needs matplotlib ({e}); install it with `pip install xpnn[plot]`") from None
     return Figure
 
 
@@ -105,8 +105,10 @@ def _displayable(images):
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
     if not (images.ndim == 3 or (images.ndim == 4 and images.shape[-1] == 3)) or len(images) == 0:
-        raise ValueError(f"plot_image_grid: expected images (N, H, W), (N, 1, H, W), (N, 3, H, W) or "
-                         f"(N, H, W, 3) with N > 0, got shape {images.shape}")
+        raise ValueError(
+            f"plot_image_grid: expected images (N, H, W), (N, 1, H, W), (N, 3, H, W) or "
+            f"(N, H, W, 3) with N > 0, got shape {images.shape}"
+        )
     images = images.astype(np.float32)
     low, high = float(images.min()), float(images.max())
     return (images - low) / (high - low) if high > low else np.zeros_like(images)

@@ -3,6 +3,7 @@
 ``inplace=True`` is accepted where torch has it so that torch code runs unchanged; xpnn always computes out of
 place (the values returned are the same, the input is left as it was).
 """
+
 import math
 import numbers
 

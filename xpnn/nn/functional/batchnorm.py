@@ -1,5 +1,6 @@
 """Batch normalisation, as torch.nn.functional.batch_norm: one fused Function forward and backward, whose kernels
 are the input's backend's (portable, or cuDNN on cupy)."""
+
 from ...autograd.function import Function, xp_of
 from ...backend import backend_of
 from ...backend.norm_kernels import batch_norm_eval_forward
@@ -18,16 +19,17 @@ class BatchNormFunction(Function):
         self.x, self.weight = x, weight
         if self.training:
             y, self.mean, self.invstd = backend_of(x).batch_norm_train_forward(
-                x, weight, bias, self.running_mean, self.running_var, self.momentum, self.eps)
+                x, weight, bias, self.running_mean, self.running_var, self.momentum, self.eps
+            )
         else:
-            y, self.invstd = batch_norm_eval_forward(xp, x, weight, bias, self.running_mean, self.running_var,
-                                                     self.eps)
+            y, self.invstd = batch_norm_eval_forward(xp, x, weight, bias, self.running_mean, self.running_var, self.eps)
             self.mean = self.running_mean.copy()  # the running mean may move on before backward runs
         return y
 
     def backward(self, gy):
-        gx, g_weight, g_bias = backend_of(gy).batch_norm_backward(self.x, gy, self.weight, self.mean, self.invstd,
-                                                                  self.training, self.eps)
+        gx, g_weight, g_bias = backend_of(gy).batch_norm_backward(
+            self.x, gy, self.weight, self.mean, self.invstd, self.training, self.eps
+        )
         return gx, g_weight, g_bias
 
 
@@ -35,20 +37,26 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """Normalise each channel (dimension 1) of input (N, C, ...) by batch statistics (training: and fold them
     into running_mean/var, when given, with ``momentum``) or by running_mean/var (not training)."""
     if input.ndim < 2:
-        raise ValueError(f"batch_norm: expected an input (N, C, ...) with at least 2 dimensions, got shape "
-                         f"{input.shape}")
+        raise ValueError(
+            f"batch_norm: expected an input (N, C, ...) with at least 2 dimensions, got shape {input.shape}"
+        )
     channels = input.shape[1]
-    for what, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
-                    ("bias", bias)):
+    for what, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
         if t is not None and t.shape != (channels,):
-            raise ValueError(f"batch_norm: {what} has shape {t.shape}, but the input has {channels} channels "
-                             f"(shape {input.shape})")
+            raise ValueError(
+                f"batch_norm: {what} has shape {t.shape}, but the input has {channels} channels (shape {input.shape})"
+            )
     if (weight is None) != (bias is None):
         raise ValueError("batch_norm: pass both weight and bias, or neither")
     if training and input.numel() // channels == 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
     if not training and (running_mean is None or running_var is None):
         raise ValueError("batch_norm: running_mean and running_var are needed when not training")
-    fn = BatchNormFunction(None if running_mean is None else running_mean.data,
-                           None if running_var is None else running_var.data, training, momentum, eps)
+    fn = BatchNormFunction(
+        None if running_mean is None else running_mean.data,
+        None if running_var is None else running_var.data,
+        training,
+        momentum,
+        eps,
+    )
     return fn(input) if weight is None else fn(input, weight, bias)

@@ -1,5 +1,6 @@
 """2-D convolution and transposed convolution, as torch.nn.functional. Each is one Function whose forward and
 backward are kernels of the inputs' backend (portable im2col + GEMM, or cuDNN on cupy)."""
+
 from ...autograd.function import Function, xp_of
 from ...backend import backend_of
 from ...backend.conv_kernels import ConvGeometry
@@ -24,8 +25,10 @@ def conv_padding(padding, kernel_hw, dilation, stride):
             raise ValueError("padding='same' is not supported for strided convolutions (as in torch)")
         totals = [dilation[a] * (kernel_hw[a] - 1) for a in (0, 1)]
         if any(t % 2 for t in totals):
-            raise ValueError(f"padding='same' with kernel {kernel_hw} and dilation {dilation} needs uneven padding, "
-                             f"which xpnn does not support; use an odd kernel size or explicit padding")
+            raise ValueError(
+                f"padding='same' with kernel {kernel_hw} and dilation {dilation} needs uneven padding, "
+                f"which xpnn does not support; use an odd kernel size or explicit padding"
+            )
         return (totals[0] // 2, totals[1] // 2)
     if isinstance(padding, str):
         raise ValueError(f"padding must be 'valid', 'same', an int or a pair of ints, got {padding!r}")
@@ -37,14 +40,17 @@ def check_conv_input(name, x, in_channels, kernel_hw, geometry):
     if x.ndim != 4:
         raise ValueError(f"{name}: expected a 4-D input (N, C, H, W), got a {x.ndim}-D input of shape {x.shape}")
     if x.shape[1] != in_channels:
-        raise ValueError(f"{name}: expected input with {in_channels} channels (N, {in_channels}, H, W), got shape "
-                         f"{x.shape}")
+        raise ValueError(
+            f"{name}: expected input with {in_channels} channels (N, {in_channels}, H, W), got shape {x.shape}"
+        )
     padded = [x.shape[2 + a] + 2 * geometry.padding[a] for a in (0, 1)]
     extent = [geometry.dilation[a] * (kernel_hw[a] - 1) + 1 for a in (0, 1)]
     if extent[0] > padded[0] or extent[1] > padded[1]:
-        raise ValueError(f"{name}: kernel {kernel_hw[0]}x{kernel_hw[1]} (dilation {geometry.dilation}, extent "
-                         f"{extent[0]}x{extent[1]}) is larger than the padded input {padded[0]}x{padded[1]} (input "
-                         f"shape {x.shape}, padding {geometry.padding})")
+        raise ValueError(
+            f"{name}: kernel {kernel_hw[0]}x{kernel_hw[1]} (dilation {geometry.dilation}, extent "
+            f"{extent[0]}x{extent[1]}) is larger than the padded input {padded[0]}x{padded[1]} (input "
+            f"shape {x.shape}, padding {geometry.padding})"
+        )
 
 
 class Conv2dFunction(Function):
@@ -112,8 +118,14 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 
 def conv_transpose2d_output_hw(in_hw, kernel_hw, geometry, output_padding):
-    return tuple((in_hw[a] - 1) * geometry.stride[a] - 2 * geometry.padding[a] + geometry.dilation[a] *
-                 (kernel_hw[a] - 1) + output_padding[a] + 1 for a in (0, 1))
+    return tuple(
+        (in_hw[a] - 1) * geometry.stride[a]
+        - 2 * geometry.padding[a]
+        + geometry.dilation[a] * (kernel_hw[a] - 1)
+        + output_padding[a]
+        + 1
+        for a in (0, 1)
+    )
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
@@ -124,12 +136,16 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     _check_bias("conv_transpose2d", bias, weight.shape[1] * groups)
     output_padding = check_output_padding("conv_transpose2d", output_padding, geometry)
     if input.ndim != 4 or input.shape[1] != weight.shape[0]:
-        raise ValueError(f"conv_transpose2d: expected a 4-D input (N, {weight.shape[0]}, H, W) for weight shape "
-                         f"{weight.shape}, got shape {input.shape}")
+        raise ValueError(
+            f"conv_transpose2d: expected a 4-D input (N, {weight.shape[0]}, H, W) for weight shape "
+            f"{weight.shape}, got shape {input.shape}"
+        )
     out_hw = conv_transpose2d_output_hw(input.shape[2:], weight.shape[2:], geometry, output_padding)
     if min(out_hw) < 1:
-        raise ValueError(f"conv_transpose2d: the output would be {out_hw[0]}x{out_hw[1]} for input shape "
-                         f"{input.shape} (padding {geometry.padding} too large)")
+        raise ValueError(
+            f"conv_transpose2d: the output would be {out_hw[0]}x{out_hw[1]} for input shape "
+            f"{input.shape} (padding {geometry.padding} too large)"
+        )
     fn = ConvTranspose2dFunction(geometry, out_hw)
     return fn(input, weight) if bias is None else fn(input, weight, bias)
 
@@ -138,7 +154,8 @@ def check_output_padding(name, output_padding, geometry):
     output_padding = pair(output_padding, "output_padding")
     for a in (0, 1):
         if output_padding[a] >= max(geometry.stride[a], geometry.dilation[a]):
-            raise ValueError(f"{name}: output_padding {output_padding} must be smaller than either stride "
-                             f"{geometry.stride} or dilation {geometry.dilation}")
+            raise ValueError(
+                f"{name}: output_padding {output_padding} must be smaller than either stride "
+                f"{geometry.stride} or dilation {geometry.dilation}"
+            )
     return output_padding
-

@@ -37,8 +37,10 @@ def embedding(input, weight, padding_idx=None, name="embedding"):
     if indices.size:
         low, high = int(indices.min()), int(indices.max())
         if low < 0 or high >= num:
-            raise IndexError(f"{name}: index out of range: got indices from {low} to {high}, but the table has "
-                             f"{num} rows (valid indices 0 to {num - 1})")
+            raise IndexError(
+                f"{name}: index out of range: got indices from {low} to {high}, but the table has "
+                f"{num} rows (valid indices 0 to {num - 1})"
+            )
     return EmbeddingFunction(indices, padding_idx)(weight)
 
 
@@ -48,8 +50,10 @@ def _indices_on(weight, input, name):
     data = input.data if isinstance(input, Tensor) else input
     if not isinstance(data, backend.array_types):
         if hasattr(data, "dtype") and not isinstance(data, (np.ndarray, np.generic)):
-            raise TypeError(f"{name}: the indices live on backend {backend_of(data).name!r} but the weight on "
-                            f"{backend.name!r}; move one of them first")
+            raise TypeError(
+                f"{name}: the indices live on backend {backend_of(data).name!r} but the weight on "
+                f"{backend.name!r}; move one of them first"
+            )
         data = backend.asarray(np.asarray(data))
     if np.dtype(data.dtype).kind not in "iu":
         raise TypeError(f"{name}: expected integer indices, got dtype {data.dtype}; use .long()")

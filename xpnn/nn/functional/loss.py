@@ -3,6 +3,7 @@
 Each loss is one Function: forward computes the elementwise loss and its reduction, backward the gradient of the
 reduced loss directly, so no graph of small ops is built on the hot path of training.
 """
+
 import math
 
 import numpy as np
@@ -28,8 +29,10 @@ def _reduce(loss, reduction):
 
 def _check_same_shape(name, input, target):
     if tuple(input.shape) != tuple(target.shape):
-        raise ValueError(f"{name}: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ; "
-                         f"they must be equal")
+        raise ValueError(
+            f"{name}: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ; "
+            f"they must be equal"
+        )
 
 
 def _float_like(input, target):
@@ -43,8 +46,10 @@ def _check_broadcast_weight(name, what, weight, input):
     except ValueError:
         fits = False
     if not fits:
-        raise ValueError(f"{name}: {what} of shape {tuple(weight.shape)} does not broadcast to the input's shape "
-                         f"{tuple(input.shape)}")
+        raise ValueError(
+            f"{name}: {what} of shape {tuple(weight.shape)} does not broadcast to the input's shape "
+            f"{tuple(input.shape)}"
+        )
     return weight.astype(input.dtype)
 
 
@@ -155,8 +160,10 @@ class BinaryCrossEntropy(Function):
     def forward(self, x, t, weight=None):
         xp = xp_of(x, t, weight)
         if not bool(((x >= 0) & (x <= 1)).all()):
-            raise ValueError(f"binary_cross_entropy: every input must be a probability in [0, 1], got values from "
-                             f"{float(x.min())} to {float(x.max())}; for logits use binary_cross_entropy_with_logits")
+            raise ValueError(
+                f"binary_cross_entropy: every input must be a probability in [0, 1], got values from "
+                f"{float(x.min())} to {float(x.max())}; for logits use binary_cross_entropy_with_logits"
+            )
         with np.errstate(divide="ignore"):  # log(0) = -inf is expected here, and clamped next (cupy never warns)
             log_x = xp.maximum(xp.log(x), -100.0)
             log_1mx = xp.maximum(xp.log1p(-x), -100.0)
@@ -239,8 +246,11 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     name = "binary_cross_entropy_with_logits"
     check_reduction(name, reduction)
     _check_same_shape(name, input, target)
-    weights = [_check_broadcast_weight(name, what, w, input)
-               for what, w in (("weight", weight), ("pos_weight", pos_weight)) if w is not None]
+    weights = [
+        _check_broadcast_weight(name, what, w, input)
+        for what, w in (("weight", weight), ("pos_weight", pos_weight))
+        if w is not None
+    ]
     function = BinaryCrossEntropyWithLogits(reduction, weight is not None, pos_weight is not None)
     return function(input, _float_like(input, target), *weights)
 
@@ -266,9 +276,11 @@ class ClassTargets:
         self.valid = target != ignore_index
         out_of_range = self.valid & ((target < 0) | (target >= n_classes))
         if bool(out_of_range.any()):
-            raise ValueError(f"{name}: target class {int(target[out_of_range][0])} is out of range for C = "
-                             f"{n_classes} classes: labels must be in [0, {n_classes}) or equal ignore_index "
-                             f"({ignore_index})")
+            raise ValueError(
+                f"{name}: target class {int(target[out_of_range][0])} is out of range for C = "
+                f"{n_classes} classes: labels must be in [0, {n_classes}) or equal ignore_index "
+                f"({ignore_index})"
+            )
         self.index = xp.where(self.valid, target, 0)  # ignored positions point at class 0, with weight 0
         self.weight = weight[self.index] * self.valid if weight is not None else self.valid.astype(dtype)
         self.total_weight = self.weight.sum()
@@ -334,8 +346,9 @@ class CrossEntropyIndices(Function):
         n, c, s = self.layout = _class_layout(x.shape)
         self.x_shape = x.shape
         x = x.reshape(n, c, s)
-        self.targets = targets = ClassTargets("cross_entropy", target.reshape(n, s), c, weight, self.ignore_index,
-                                              x.dtype)
+        self.targets = targets = ClassTargets(
+            "cross_entropy", target.reshape(n, s), c, weight, self.ignore_index, x.dtype
+        )
         # Subtracting the max makes every exponent <= 0: finite for logits of any size.
         shifted = x - x.max(axis=1, keepdims=True)
         self.exp = xp.exp(shifted)
@@ -418,8 +431,9 @@ def _check_class_input(name, input, weight):
     c = input.shape[0] if input.ndim == 1 else input.shape[1]
     if weight is not None:
         if tuple(weight.shape) != (c,):
-            raise ValueError(f"{name}: weight must hold one value per class, shape ({c},), got shape "
-                             f"{tuple(weight.shape)}")
+            raise ValueError(
+                f"{name}: weight must hold one value per class, shape ({c},), got shape {tuple(weight.shape)}"
+            )
         weight = weight.astype(input.dtype)
     return c, weight
 
@@ -427,13 +441,16 @@ def _check_class_input(name, input, weight):
 def _check_class_indices(name, input, target):
     expected = tuple(input.shape[:1] + input.shape[2:]) if input.ndim > 1 else ()
     if tuple(target.shape) != expected:
-        raise ValueError(f"{name}: target of class indices must have shape {expected} for input shape "
-                         f"{tuple(input.shape)}, got target shape {tuple(target.shape)}")
+        raise ValueError(
+            f"{name}: target of class indices must have shape {expected} for input shape "
+            f"{tuple(input.shape)}, got target shape {tuple(target.shape)}"
+        )
     if target.dtype.kind not in "iu":
-        raise TypeError(f"{name}: class-index targets must have an integer dtype, got {target.dtype}; convert them "
-                        f"with target.long()" + ("" if name == "nll_loss" else
-                                                 f", or give class probabilities of the input's shape "
-                                                 f"{tuple(input.shape)}"))
+        raise TypeError(
+            f"{name}: class-index targets must have an integer dtype, got {target.dtype}; convert them "
+            f"with target.long()"
+            + ("" if name == "nll_loss" else f", or give class probabilities of the input's shape {tuple(input.shape)}")
+        )
 
 
 def _inputs(*tensors):
@@ -455,8 +472,10 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     _, weight = _check_class_input("cross_entropy", input, weight)
     if tuple(target.shape) == tuple(input.shape):
         if target.dtype.kind != "f":
-            raise TypeError(f"cross_entropy: a target of the input's shape {tuple(input.shape)} holds class "
-                            f"probabilities and must be floating point, got dtype {target.dtype}")
+            raise TypeError(
+                f"cross_entropy: a target of the input's shape {tuple(input.shape)} holds class "
+                f"probabilities and must be floating point, got dtype {target.dtype}"
+            )
         function = CrossEntropyProbabilities(reduction, float(label_smoothing))
     else:
         _check_class_indices("cross_entropy", input, target)

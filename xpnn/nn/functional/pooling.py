@@ -1,5 +1,6 @@
 """Pooling, as torch.nn.functional: max_pool2d, avg_pool2d and adaptive_avg_pool2d. Each is one Function whose
 forward and backward are kernels of the input's backend (portable strided views, or cuDNN on cupy)."""
+
 import functools
 
 import numpy as np
@@ -19,8 +20,10 @@ def pool_geometry(name, kernel_size, stride, padding, dilation=1, ceil_mode=Fals
     for a in (0, 1):
         half = (dilation[a] * (kernel[a] - 1) + 1) // 2
         if padding[a] > half:
-            raise ValueError(f"{name}: padding {padding} should be at most half of the effective kernel size "
-                             f"{kernel} (dilation {dilation})")
+            raise ValueError(
+                f"{name}: padding {padding} should be at most half of the effective kernel size "
+                f"{kernel} (dilation {dilation})"
+            )
     return PoolGeometry(kernel, stride, padding, dilation, bool(ceil_mode))
 
 
@@ -29,19 +32,23 @@ def check_pool_input(name, x, geometry):
         raise ValueError(f"{name}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {x.shape}")
     out = output_hw(x.shape, geometry)
     if min(out) < 1:
-        raise ValueError(f"{name}: input of shape {x.shape} is too small for kernel {geometry.kernel} with padding "
-                         f"{geometry.padding} and dilation {geometry.dilation}: the output would be "
-                         f"{out[0]}x{out[1]}")
+        raise ValueError(
+            f"{name}: input of shape {x.shape} is too small for kernel {geometry.kernel} with padding "
+            f"{geometry.padding} and dilation {geometry.dilation}: the output would be "
+            f"{out[0]}x{out[1]}"
+        )
 
 
 def _unbatched(fn):
     """Let a 4-D pooling also take an unbatched (C, H, W) input, as torch's pooling layers do."""
+
     @functools.wraps(fn)
     def wrapper(input, *args, **kwargs):
         if input.ndim != 3:
             return fn(input, *args, **kwargs)
         out = fn(input.unsqueeze(0), *args, **kwargs)
         return tuple(o.squeeze(0) for o in out) if isinstance(out, tuple) else out.squeeze(0)
+
     return wrapper
 
 
@@ -68,8 +75,9 @@ class AvgPool2dFunction(Function):
         return self.y
 
     def backward(self, gy):
-        return backend_of(gy).avg_pool2d_backward(self.x, self.y, gy, self.geometry, self.count_include_pad,
-                                                  self.divisor_override)
+        return backend_of(gy).avg_pool2d_backward(
+            self.x, self.y, gy, self.geometry, self.count_include_pad, self.divisor_override
+        )
 
 
 @_unbatched
@@ -84,8 +92,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 
 @_unbatched
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               divisor_override=None):
+def avg_pool2d(
+    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
     """Mean over each window; count_include_pad counts the zero padding in the divisor, as torch."""
     geometry = pool_geometry("avg_pool2d", kernel_size, stride, padding, 1, ceil_mode)
     check_pool_input("avg_pool2d", input, geometry)
@@ -111,9 +120,9 @@ class SeparableMap(Function):
 
 def _separable(x, a_h, a_w):
     N, C, H, W = x.shape
-    rows = x.reshape(-1, W) @ a_w.T                                        # (N*C*H, Wo)
-    cols = rows.reshape(N * C, H, -1).transpose(0, 2, 1).reshape(-1, H)    # (N*C*Wo, H), one copy
-    y = (cols @ a_h.T).reshape(N, C, a_w.shape[0], a_h.shape[0])           # (N, C, Wo, Ho)
+    rows = x.reshape(-1, W) @ a_w.T  # (N*C*H, Wo)
+    cols = rows.reshape(N * C, H, -1).transpose(0, 2, 1).reshape(-1, H)  # (N*C*Wo, H), one copy
+    y = (cols @ a_h.T).reshape(N, C, a_w.shape[0], a_h.shape[0])  # (N, C, Wo, Ho)
     return xp_of(x).ascontiguousarray(y.transpose(0, 1, 3, 2))
 
 

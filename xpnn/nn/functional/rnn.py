@@ -10,6 +10,7 @@ gate blocks in torch's order (LSTM i, f, g, o; GRU r, z, n).
 Inputs of every Function: ``x, *initial_states, weight_ih, weight_hh[, bias_ih, bias_hh]``.
 Outputs: ``output`` (T, B, H), the hidden state after every step in time order, then the final state(s).
 """
+
 from ...autograd.function import Function, xp_of
 
 
@@ -21,14 +22,14 @@ class _Recurrence(Function):
     (T, B, G*H), and of the initial states).
     """
 
-    n_gates = 1   # gate blocks stacked in the weights
+    n_gates = 1  # gate blocks stacked in the weights
     n_states = 1  # carried states (LSTM carries h and c)
 
     def __init__(self, reverse=False):
         self.reverse = reverse
 
     def forward(self, x, *args):
-        states, (w_ih, w_hh, *biases) = args[:self.n_states], args[self.n_states:]
+        states, (w_ih, w_hh, *biases) = args[: self.n_states], args[self.n_states :]
         xp = xp_of(x, *args)
         T, B, I = x.shape
         self.x2 = x.reshape(T * B, I)
@@ -125,7 +126,7 @@ class LSTMFunction(_Recurrence):
         # sigmoid(x) = 0.5 + 0.5 tanh(x / 2), so all four gates go through one tanh: y = scale tanh(scale x) + shift,
         # scale 1/2 and shift 1/2 for the sigmoid gates i, f, o; scale 1 and shift 0 for the tanh gate g.
         scale = xp.full(G, 0.5, dtype=gates.dtype)
-        scale[2 * H:3 * H] = 1.0
+        scale[2 * H : 3 * H] = 1.0
         shift = 1.0 - scale
         tanh_c = xp.empty((T, B, H), dtype=gates.dtype)
         for t, prev, cur in self.steps(T):
@@ -135,7 +136,7 @@ class LSTMFunction(_Recurrence):
             xp.tanh(a, out=a)
             a *= scale
             a += shift
-            i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+            i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
             xp.multiply(f, c[prev], out=c[cur])
             c[cur] += i * g
             xp.tanh(c[cur], out=tanh_c[t])
@@ -150,15 +151,15 @@ class LSTMFunction(_Recurrence):
         scale2 = self.scale * self.scale
         for t, prev, cur in reversed(self.steps(len(g_out))):
             a, tc, d = self.gates[t], self.tanh_c[t], d_pre[t]
-            i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+            i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
             dh = g_out[t] + dh
-            xp.multiply(dh, tc, out=d[:, 3 * H:])
+            xp.multiply(dh, tc, out=d[:, 3 * H :])
             dc_total = dh * o
             dc_total *= 1 - tc * tc
             dc_total += dc
             xp.multiply(dc_total, g, out=d[:, :H])
-            xp.multiply(dc_total, self.c[prev], out=d[:, H:2 * H])
-            xp.multiply(dc_total, i, out=d[:, 2 * H:3 * H])
+            xp.multiply(dc_total, self.c[prev], out=d[:, H : 2 * H])
+            xp.multiply(dc_total, i, out=d[:, 2 * H : 3 * H])
             dc = dc_total * f
             slope = a - self.shift
             slope *= slope
@@ -177,7 +178,7 @@ class GRUFunction(_Recurrence):
         # b_hn sits inside r * (...), so only the r and z parts of b_hh can be folded into the input projection.
         H = b_hh.shape[0] // 3
         bias = b_ih.copy()
-        bias[:2 * H] += b_hh[:2 * H]
+        bias[: 2 * H] += b_hh[: 2 * H]
         return bias
 
     def run(self, xp, gates, buffers, w_hh, biases):
@@ -188,14 +189,14 @@ class GRUFunction(_Recurrence):
         for t, prev, cur in self.steps(T):
             a, h_prev = gates[t], h[prev]
             hidden = h_prev @ w_hh.T
-            rz, n = a[:, :2 * H], a[:, 2 * H:]
-            rz += hidden[:, :2 * H]
+            rz, n = a[:, : 2 * H], a[:, 2 * H :]
+            rz += hidden[:, : 2 * H]
             _sigmoid_(xp, rz)
             r, z = rz[:, :H], rz[:, H:]
             if biases:
-                xp.add(hidden[:, 2 * H:], biases[1][2 * H:], out=hidden_n[t])
+                xp.add(hidden[:, 2 * H :], biases[1][2 * H :], out=hidden_n[t])
             else:
-                hidden_n[t] = hidden[:, 2 * H:]
+                hidden_n[t] = hidden[:, 2 * H :]
             n += r * hidden_n[t]
             xp.tanh(n, out=n)
             # h' = n + z (h - n)
@@ -207,13 +208,13 @@ class GRUFunction(_Recurrence):
     def backprop(self, xp, g_out, g_final):
         (dh,) = g_final
         H = self.h.shape[2]
-        d_in = xp.empty(self.gates.shape, dtype=g_out.dtype)   # w.r.t. the input projection's pre-activations
+        d_in = xp.empty(self.gates.shape, dtype=g_out.dtype)  # w.r.t. the input projection's pre-activations
         d_hid = xp.empty(self.gates.shape, dtype=g_out.dtype)  # w.r.t. the hidden projection's (differs in n)
         for t, prev, cur in reversed(self.steps(len(g_out))):
             a, h_prev, di, dhid = self.gates[t], self.h[prev], d_in[t], d_hid[t]
-            r, z, n = a[:, :H], a[:, H:2 * H], a[:, 2 * H:]
+            r, z, n = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
             dh = g_out[t] + dh
-            dr, dz, dn = di[:, :H], di[:, H:2 * H], di[:, 2 * H:]
+            dr, dz, dn = di[:, :H], di[:, H : 2 * H], di[:, 2 * H :]
             # n's pre-activation: dh (1 - z) (1 - n^2)
             xp.subtract(1.0, z, out=dn)
             dn *= dh
@@ -223,8 +224,8 @@ class GRUFunction(_Recurrence):
             dz *= z * (1 - z)
             xp.multiply(dn, self.hidden_n[t], out=dr)
             dr *= r * (1 - r)
-            dhid[:, :2 * H] = di[:, :2 * H]
-            xp.multiply(dn, r, out=dhid[:, 2 * H:])
+            dhid[:, : 2 * H] = di[:, : 2 * H]
+            xp.multiply(dn, r, out=dhid[:, 2 * H :])
             dh_prev = dh * z
             dh_prev += dhid @ self.w_hh
             dh = dh_prev

@@ -1,4 +1,5 @@
 """Nearest-neighbour resizing, as torch.nn.functional.interpolate(mode="nearest")."""
+
 import math
 
 import numpy as np
@@ -53,13 +54,13 @@ def _output_sizes(input, size, scale_factor):
         raise ValueError(f"interpolate: scale_factor must be a positive number or pair, got {scale_factor!r}")
     sizes = tuple(math.floor(input.shape[2 + a] * float(scales[a])) for a in (0, 1))
     if min(sizes) < 1:
-        raise ValueError(f"interpolate: scale_factor {scale_factor!r} gives an empty output for input shape "
-                         f"{input.shape}")
+        raise ValueError(
+            f"interpolate: scale_factor {scale_factor!r} gives an empty output for input shape {input.shape}"
+        )
     return sizes, tuple(1.0 / float(s) for s in scales)
 
 
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                recompute_scale_factor=None):
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None):
     """Resize a 4-D input (N, C, H, W) to ``size`` or by ``scale_factor`` (mode 'nearest' only)."""
     if mode != "nearest":
         raise ValueError(f"interpolate: mode {mode!r} is not supported; xpnn implements mode='nearest'")
@@ -73,8 +74,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     in_hw = input.shape[2:]
     indices = [nearest_source_index(in_hw[a], out_hw[a], scales[a]) for a in (0, 1)]
     factors = tuple(out_hw[a] // in_hw[a] for a in (0, 1))
-    if all(out_hw[a] == in_hw[a] * factors[a] and
-           (indices[a] == np.arange(out_hw[a]) // factors[a]).all() for a in (0, 1)):
+    if all(
+        out_hw[a] == in_hw[a] * factors[a] and (indices[a] == np.arange(out_hw[a]) // factors[a]).all() for a in (0, 1)
+    ):
         return RepeatPixels(factors)(input)
     backend, dtype = backend_of(input.data), np.dtype(input.dtype).str
     a_h = device_matrix(backend, dtype, nearest_matrix, in_hw[0], out_hw[0], scales[0])

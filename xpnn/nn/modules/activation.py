@@ -1,4 +1,5 @@
 """Activation layers with torch.nn's names, arguments, defaults and reprs; each calls its functional op."""
+
 from .. import functional as F
 from ..module import Module
 

@@ -50,11 +50,14 @@ class _BatchNorm(Module):
     def forward(self, x):
         shapes = " or ".join(("(N, C)", "(N, C, L)", "(N, C, H, W)")[n - 2] for n in self._ndims)
         if x.ndim not in self._ndims:
-            raise ValueError(f"{self.name}: expected a {' or '.join(f'{n}-D' for n in self._ndims)} input "
-                             f"{shapes}, got shape {x.shape}")
+            raise ValueError(
+                f"{self.name}: expected a {' or '.join(f'{n}-D' for n in self._ndims)} input "
+                f"{shapes}, got shape {x.shape}"
+            )
         if x.shape[1] != self.num_features:
-            raise ValueError(f"{self.name}: expected input with {self.num_features} channels in dimension 1, got "
-                             f"shape {x.shape}")
+            raise ValueError(
+                f"{self.name}: expected input with {self.num_features} channels in dimension 1, got shape {x.shape}"
+            )
         if self.affine:
             check_input_dtype(self.name, x, self.weight)
         factor = 0.0 if self.momentum is None else self.momentum
@@ -65,12 +68,22 @@ class _BatchNorm(Module):
         # With no running statistics the batch's own are used in eval() too, as torch does.
         use_batch_stats = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
-        return F.batch_norm(x, self.running_mean if track else None, self.running_var if track else None,
-                            self.weight, self.bias, use_batch_stats, factor, self.eps)
+        return F.batch_norm(
+            x,
+            self.running_mean if track else None,
+            self.running_var if track else None,
+            self.weight,
+            self.bias,
+            use_batch_stats,
+            factor,
+            self.eps,
+        )
 
     def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
 
 
 class BatchNorm1d(_BatchNorm):

@@ -2,8 +2,7 @@ import math
 
 from .. import functional as F
 from .. import init
-from ..functional.conv import (check_conv_input, check_output_padding, conv_geometry, conv_transpose2d_output_hw,
-                               pair)
+from ..functional.conv import check_conv_input, check_output_padding, conv_geometry, conv_transpose2d_output_hw, pair
 from ..module import Module
 from .linear import check_input_dtype, empty_parameter
 
@@ -40,8 +39,10 @@ class _ConvBase(Module):
         return f"{type(self).__name__}({self.in_channels}→{self.out_channels}, {kh}x{kw})"
 
     def extra_repr(self):
-        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
-             f"padding={self.padding}")
+        s = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
+            f"padding={self.padding}"
+        )
         if self.dilation != (1, 1):
             s += f", dilation={self.dilation}"
         if getattr(self, "output_padding", (0, 0)) != (0, 0):
@@ -56,12 +57,31 @@ class _ConvBase(Module):
 class Conv2d(_ConvBase):
     """2-D convolution. weight: (out_channels, in_channels/groups, kh, kw), bias: (out_channels,)."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros"):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+    ):
         if padding_mode != "zeros":
             raise ValueError(f"Conv2d: padding_mode {padding_mode!r} is not supported; xpnn pads with zeros")
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         lambda k: (out_channels, in_channels // groups) + k)
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            lambda k: (out_channels, in_channels // groups) + k,
+        )
         self.padding_mode = padding_mode
         # Validates padding='same'/'valid' now rather than on the first batch.
         self._geometry = conv_geometry(self.kernel_size, self.stride, self.padding, self.dilation, groups)
@@ -75,13 +95,34 @@ class Conv2d(_ConvBase):
 class ConvTranspose2d(_ConvBase):
     """Transposed 2-D convolution. weight: (in_channels, out_channels/groups, kh, kw), bias: (out_channels,)."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
-                 bias=True, dilation=1, padding_mode="zeros"):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+    ):
         if padding_mode != "zeros":
-            raise ValueError(f"ConvTranspose2d: padding_mode {padding_mode!r} is not supported (torch supports only "
-                             f"'zeros' too)")
-        super().__init__(in_channels, out_channels, kernel_size, stride, pair(padding, "padding"), dilation, groups,
-                         bias, lambda k: (in_channels, out_channels // groups) + k)
+            raise ValueError(
+                f"ConvTranspose2d: padding_mode {padding_mode!r} is not supported (torch supports only 'zeros' too)"
+            )
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            pair(padding, "padding"),
+            dilation,
+            groups,
+            bias,
+            lambda k: (in_channels, out_channels // groups) + k,
+        )
         self.padding_mode = padding_mode
         self._geometry = conv_geometry(self.kernel_size, self.stride, self.padding, self.dilation, groups)
         self.output_padding = check_output_padding(self.name, output_padding, self._geometry)
@@ -94,10 +135,12 @@ class ConvTranspose2d(_ConvBase):
         output_padding = self.output_padding if output_size is None else self._padding_for(x, output_size)
         out_hw = conv_transpose2d_output_hw(x.shape[2:], self.kernel_size, self._geometry, output_padding)
         if min(out_hw) < 1:
-            raise ValueError(f"{self.name}: input shape {x.shape} with padding {self.padding} gives an empty output "
-                             f"{out_hw}")
-        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups,
-                                  self.dilation)
+            raise ValueError(
+                f"{self.name}: input shape {x.shape} with padding {self.padding} gives an empty output {out_hw}"
+            )
+        return F.conv_transpose2d(
+            x, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups, self.dilation
+        )
 
     def _padding_for(self, x, output_size):
         wanted = tuple(output_size)[-2:]
@@ -105,6 +148,8 @@ class ConvTranspose2d(_ConvBase):
         extra = tuple(wanted[a] - smallest[a] for a in (0, 1))
         limit = tuple(max(self.stride[a], self.dilation[a]) for a in (0, 1))
         if any(not 0 <= extra[a] < limit[a] for a in (0, 1)):
-            raise ValueError(f"{self.name}: output_size {wanted} is not reachable from input shape {x.shape}: "
-                             f"sizes from {smallest} to {tuple(s + n - 1 for s, n in zip(smallest, limit))} are")
+            raise ValueError(
+                f"{self.name}: output_size {wanted} is not reachable from input shape {x.shape}: "
+                f"sizes from {smallest} to {tuple(s + n - 1 for s, n in zip(smallest, limit))} are"
+            )
         return extra

@@ -14,8 +14,10 @@ class Embedding(Module):
         super().__init__()
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(f"Embedding({num_embeddings}, {embedding_dim}): padding_idx must be within "
-                                 f"[-{num_embeddings}, {num_embeddings}), got {padding_idx}")
+                raise ValueError(
+                    f"Embedding({num_embeddings}, {embedding_dim}): padding_idx must be within "
+                    f"[-{num_embeddings}, {num_embeddings}), got {padding_idx}"
+                )
             padding_idx %= num_embeddings
         self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
         self.weight = empty_parameter(num_embeddings, embedding_dim)

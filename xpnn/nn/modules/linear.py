@@ -16,8 +16,10 @@ def empty_parameter(*shape, dtype=np.float32):
 
 def check_input_dtype(layer, x, weight):
     if x.dtype != weight.dtype:
-        raise TypeError(f"{layer}: input dtype {x.dtype} does not match the layer's dtype {weight.dtype}; "
-                        f"convert the input (x.float() / x.double()) or the model (model.float() / model.double())")
+        raise TypeError(
+            f"{layer}: input dtype {x.dtype} does not match the layer's dtype {weight.dtype}; "
+            f"convert the input (x.float() / x.double()) or the model (model.float() / model.double())"
+        )
 
 
 class Identity(Module):
@@ -47,8 +49,10 @@ class Linear(Module):
 
     def forward(self, x):
         if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise ValueError(f"{self.name}: expected input with {self.in_features} features in its last dimension, "
-                             f"got shape {tuple(x.shape)}")
+            raise ValueError(
+                f"{self.name}: expected input with {self.in_features} features in its last dimension, "
+                f"got shape {tuple(x.shape)}"
+            )
         check_input_dtype(self.name, x, self.weight)
         return F.linear(x, self.weight, self.bias)
 

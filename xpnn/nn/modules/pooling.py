@@ -28,19 +28,23 @@ class MaxPool2d(_Pool2d):
 
     def forward(self, x):
         self._check(x)
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
-                            self.return_indices)
+        return F.max_pool2d(
+            x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode, self.return_indices
+        )
 
     def extra_repr(self):
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
 
 
 class AvgPool2d(_Pool2d):
     """Mean over (kernel_size) windows every (stride, default kernel_size) pixels."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-                 divisor_override=None):
+    def __init__(
+        self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+    ):
         super().__init__()
         self.kernel_size, self.stride, self.padding = kernel_size, stride or kernel_size, padding
         self.ceil_mode, self.count_include_pad, self.divisor_override = ceil_mode, count_include_pad, divisor_override
@@ -48,8 +52,15 @@ class AvgPool2d(_Pool2d):
 
     def forward(self, x):
         self._check(x)
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
-                            self.divisor_override)
+        return F.avg_pool2d(
+            x,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -64,8 +75,10 @@ class AdaptiveAvgPool2d(Module):
 
     def forward(self, x):
         if x.ndim not in (3, 4):
-            raise ValueError(f"AdaptiveAvgPool2d({self.output_size}): expected a 3-D (C, H, W) or 4-D (N, C, H, W) "
-                             f"input, got shape {x.shape}")
+            raise ValueError(
+                f"AdaptiveAvgPool2d({self.output_size}): expected a 3-D (C, H, W) or 4-D (N, C, H, W) "
+                f"input, got shape {x.shape}"
+            )
         return F.adaptive_avg_pool2d(x, self.output_size)
 
     def extra_repr(self):

@@ -1,6 +1,7 @@
 """Recurrent layers and cells with torch.nn's arguments, parameter names and shapes, gate order and init, so a
 torch state_dict loads and gives the same outputs. Each layer and direction runs as one fused Function
 (xpnn.nn.functional.rnn); a cell is that Function over a single step."""
+
 import math
 import numbers
 import warnings
@@ -32,8 +33,9 @@ class RNNBase(Module):
 
     kernel = None  # the Function class running one layer in one direction
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False):
+    def __init__(
+        self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0, bidirectional=False
+    ):
         super().__init__()
         name = f"{type(self).__name__}({input_size}→{hidden_size})"
         _check_sizes(name, input_size, hidden_size)
@@ -51,7 +53,7 @@ class RNNBase(Module):
         for layer in range(num_layers):
             layer_input = input_size if layer == 0 else hidden_size * self.num_directions
             per_direction = []
-            for suffix in ("", "_reverse")[:self.num_directions]:
+            for suffix in ("", "_reverse")[: self.num_directions]:
                 names = [f"weight_ih_l{layer}{suffix}", f"weight_hh_l{layer}{suffix}"]
                 setattr(self, names[0], empty_parameter(gate_rows, layer_input))
                 setattr(self, names[1], empty_parameter(gate_rows, hidden_size))
@@ -109,11 +111,15 @@ class RNNBase(Module):
             raise TypeError(f"{self.name}: expected a Tensor input, got {type(input).__name__}")
         layout = "(batch, seq_len, features)" if self.batch_first else "(seq_len, batch, features)"
         if input.ndim not in (2, 3):
-            raise ValueError(f"{self.name}: expected a 3-D input {layout} or a 2-D unbatched input "
-                             f"(seq_len, features), got shape {input.shape}")
+            raise ValueError(
+                f"{self.name}: expected a 3-D input {layout} or a 2-D unbatched input "
+                f"(seq_len, features), got shape {input.shape}"
+            )
         if input.shape[-1] != self.input_size:
-            raise ValueError(f"{self.name}: expected input with {self.input_size} features in its last dimension, "
-                             f"got shape {input.shape}")
+            raise ValueError(
+                f"{self.name}: expected input with {self.input_size} features in its last dimension, "
+                f"got shape {input.shape}"
+            )
         check_input_dtype(self.name, input, self.weight_ih_l0)
         batched = input.ndim == 3
         # An unbatched sequence is (seq_len, features) whatever batch_first says, as in torch.
@@ -138,8 +144,10 @@ class RNNBase(Module):
         for label, s in zip(labels, given):
             if not isinstance(s, Tensor) or s.shape != expected:
                 got = s.shape if isinstance(s, Tensor) else type(s).__name__
-                raise ValueError(f"{self.name}: expected {label} of shape {expected} (num_layers * num_directions, "
-                                 f"{'batch, ' if batched else ''}hidden_size), got {got}")
+                raise ValueError(
+                    f"{self.name}: expected {label} of shape {expected} (num_layers * num_directions, "
+                    f"{'batch, ' if batched else ''}hidden_size), got {got}"
+                )
             check_input_dtype(self.name, s, self.weight_ih_l0)
             states.append(s if batched else s.unsqueeze(1))
         return states
@@ -166,11 +174,21 @@ class RNN(RNNBase):
 
     kernel = RNNFunction
 
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False):
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        nonlinearity="tanh",
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+    ):
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"RNN({input_size}→{hidden_size}): nonlinearity must be 'tanh' or 'relu', "
-                             f"got {nonlinearity!r}")
+            raise ValueError(
+                f"RNN({input_size}→{hidden_size}): nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}"
+            )
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
         self.nonlinearity = nonlinearity
 
@@ -226,8 +244,10 @@ class RNNCellBase(Module):
         if not isinstance(input, Tensor):
             raise TypeError(f"{self.name}: expected a Tensor input, got {type(input).__name__}")
         if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
-            raise ValueError(f"{self.name}: expected input of shape (batch, {self.input_size}) or "
-                             f"({self.input_size},), got shape {input.shape}")
+            raise ValueError(
+                f"{self.name}: expected input of shape (batch, {self.input_size}) or "
+                f"({self.input_size},), got shape {input.shape}"
+            )
         check_input_dtype(self.name, input, self.weight_ih)
         batched = input.ndim == 2
         x = input if batched else input.unsqueeze(0)
@@ -269,8 +289,9 @@ class RNNCell(RNNCellBase):
 
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh"):
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"RNNCell({input_size}→{hidden_size}): nonlinearity must be 'tanh' or 'relu', "
-                             f"got {nonlinearity!r}")
+            raise ValueError(
+                f"RNNCell({input_size}→{hidden_size}): nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}"
+            )
         super().__init__(input_size, hidden_size, bias)
         self.nonlinearity = nonlinearity
 

@@ -21,8 +21,9 @@ class Upsample(Module):
     def forward(self, x):
         if x.ndim != 4:
             raise ValueError(f"{self.name}: expected a 4-D input (N, C, H, W), got shape {x.shape}")
-        return F.interpolate(x, self.size, self.scale_factor, self.mode, self.align_corners,
-                             self.recompute_scale_factor)
+        return F.interpolate(
+            x, self.size, self.scale_factor, self.mode, self.align_corners, self.recompute_scale_factor
+        )
 
     @property
     def name(self):

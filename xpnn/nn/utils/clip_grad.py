@@ -2,6 +2,7 @@
 
 The norm stays a device array: no host round trip unless ``error_if_nonfinite`` asks for a check.
 """
+
 import functools
 import math
 import numbers
@@ -24,8 +25,10 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     xp = _backend.get_array_module(*grads)
     total = _total_norm(xp, grads, norm_type)
     if error_if_nonfinite and not bool(xp.isfinite(total)):
-        raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {float(total)}, "
-                           f"so they cannot be clipped; set error_if_nonfinite=False to scale them by it anyway")
+        raise RuntimeError(
+            f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {float(total)}, "
+            f"so they cannot be clipped; set error_if_nonfinite=False to scale them by it anyway"
+        )
     # Always multiply (by at most 1), as torch does: no data-dependent branch, so no device -> host sync.
     coef = xp.minimum(max_norm / (total + 1e-6), 1.0)
     for g in grads:
