@@ -18,11 +18,11 @@ MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
 
 
 class Tensor:
-    __slots__ = ("data", "grad", "requires_grad", "creator", "__weakref__")
+    __slots__ = ("array", "grad", "requires_grad", "creator", "__weakref__")
     __array_priority__ = 1000  # numpy_array * tensor -> Tensor.__rmul__, not an object array
 
     def __init__(self, data, requires_grad=False):
-        self.data = data
+        self.array = data
         self.grad = None
         self.creator = None
         self.requires_grad = bool(requires_grad)
@@ -32,8 +32,16 @@ class Tensor:
     @classmethod
     def _from_op(cls, data, requires_grad):
         t = cls.__new__(cls)
-        t.data, t.grad, t.creator, t.requires_grad = data, None, None, requires_grad
+        t.array, t.grad, t.creator, t.requires_grad = data, None, None, requires_grad
         return t
+
+    @property
+    def data(self):
+        return self.array
+
+    @data.setter
+    def data(self, value):
+        self.array = value
 
     # -- facts ---------------------------------------------------------------------------------------------
     @property
