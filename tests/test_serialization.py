@@ -33,7 +33,7 @@ def _temp_files(directory):
 
 def _arrays(backend_name):
     """Arrays of many dtypes and layouts, on ``backend_name``."""
-    dest = xpnn.backend.get_backend_object(backend_name)
+    dest = xpnn.backend.resolve_backend(backend_name)
     host = {
         "f32": np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4),
         "f64": np.array([np.pi, -0.0, np.inf, np.nan]),

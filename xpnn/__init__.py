@@ -2,20 +2,11 @@
 that resolves at run time to numpy (CPU) or cupy (CUDA)."""
 
 from . import backend, data, datasets, metrics, nn, optim, utils
-from .autograd import (
-    Function,
-    Tensor,
-    cat,
-    enable_grad,
-    is_grad_enabled,
-    no_grad,
-    ones,
-    set_grad_enabled,
-    stack,
-    tensor,
-    zeros,
-)
+from ._tensor import Tensor
+from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import available_backends, get_backend, set_backend, use_backend
+from .creation import ones, tensor, zeros
+from .functions import cat, stack
 from .random import get_rng_state, manual_seed, set_rng_state
 from .serialization import load, save
 

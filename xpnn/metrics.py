@@ -3,7 +3,7 @@
 import numpy as np
 
 from . import backend as _backend
-from .autograd.tensor import Tensor
+from ._tensor import Tensor
 
 __all__ = ["accuracy", "confusion_matrix"]
 
@@ -43,7 +43,7 @@ def confusion_matrix(preds, targets, num_classes=None):
 
 def _data(x):
     if isinstance(x, Tensor):
-        return x.data
+        return x.array
     if isinstance(x, (list, tuple)):
         return np.asarray(x)
     _backend.backend_of(x)  # a clear TypeError for anything that is not an array

@@ -75,7 +75,7 @@ def set_rng_state(state):
     for name, saved in state["device"].items():
         if saved is None or name not in _backend.available_backends():
             continue
-        rng = _backend.get_backend_object(name).make_rng(None)
+        rng = _backend.resolve_backend(name).make_rng(None)
         _numpy_generator(rng).bit_generator.state = _checked_state(saved)
         _state["device"][name] = rng
 

@@ -20,7 +20,7 @@ import zipfile
 import numpy as np
 
 from . import backend as _backend
-from .autograd.tensor import Tensor
+from ._tensor import Tensor
 
 __all__ = ["save", "load", "CheckpointError", "atomic_write"]
 
@@ -58,7 +58,7 @@ def save(obj, path):
 def _encode(obj, arrays, where):
     """The JSON node for ``obj``; its arrays are appended to ``arrays``. ``where`` locates obj for errors."""
     if isinstance(obj, Tensor):
-        return dict(_encode_array(obj.data, arrays, where), type="tensor", requires_grad=obj.requires_grad)
+        return dict(_encode_array(obj.array, arrays, where), type="tensor", requires_grad=obj.requires_grad)
     if isinstance(obj, np.generic):
         return dict(_encode_array(np.asarray(obj), arrays, where), type="scalar")
     if isinstance(obj, dict):
@@ -176,7 +176,7 @@ def load(path, backend=None):
     checkpoint, or from a newer format version.
     """
     path = os.fspath(path)
-    dest = _backend.get_backend_object(backend) if backend is not None else _backend.current_backend()
+    dest = _backend.resolve_backend(backend) if backend is not None else _backend.current_backend()
     with open(path, "rb") as f:  # a missing or unreadable file is the usual OSError
         try:
             archive = zipfile.ZipFile(f)

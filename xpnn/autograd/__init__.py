@@ -1,18 +1,7 @@
-from .function import Function, xp_of
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .tensor import Tensor, cat, ones, stack, tensor, zeros
+"""The autograd engine: Function, grad mode and the backward pass. The Tensor class is in ``xpnn/_tensor.py``,
+one layer up (it calls the ops, which are Functions)."""
 
-__all__ = [
-    "Function",
-    "xp_of",
-    "Tensor",
-    "tensor",
-    "zeros",
-    "ones",
-    "cat",
-    "stack",
-    "no_grad",
-    "enable_grad",
-    "set_grad_enabled",
-    "is_grad_enabled",
-]
+from .function import Function
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+
+__all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]

@@ -1,44 +1,60 @@
-"""Function: one differentiable op, with forward and backward on raw xp arrays; and the backward pass.
+"""The autograd engine: Function (one differentiable op, with forward and backward on raw xp arrays) and the
+backward pass over the graph that Functions record.
 
 Writing an op::
 
-    class Exp(Function):
+    class ExpFunction(Function):
         def forward(self, x):
-            self.y = xp_of(x).exp(x)    # keep what backward needs on self
+            self.y = get_array_module(x).exp(x)   # keep what backward needs on self
             return self.y
 
         def backward(self, gy):
-            return gy * self.y           # one gradient per input (None where not needed)
+            return gy * self.y                     # one gradient per input (None where not needed)
 
-    y = Exp()(x)                         # x: Tensor -> y: Tensor, graph recorded when grad is enabled
+    y = ExpFunction()(x)                           # x: Tensor -> y: Tensor, graph recorded when grad is enabled
 
 ``self.needs_input_grad`` (a tuple of bools, one per input) is set before ``forward`` runs, so an op can skip
 saving what no gradient will use. Non-tensor arguments go to ``__init__``. ``backward`` must not modify the
 gradients it receives in place: the same array may also be another tensor's gradient.
+
+The engine sits below the Tensor class (``xpnn/_tensor.py`` imports this module, never the other way round);
+``_tensor.py`` hands its class to :func:`bind_tensor_class` once, when it is defined.
 """
 
+from __future__ import annotations
+
+import numbers
 import weakref
+from typing import Any
 
 import numpy as np
 
-from ..backend import get_array_module
+from ..backend import backend_of, current_backend, get_array_module
 from .grad_mode import is_grad_enabled
+
+Tensor: Any = None  # the Tensor class, bound once by xpnn/_tensor.py
+
+
+def bind_tensor_class(cls):
+    global Tensor
+    Tensor = cls
 
 
 class Function:
-    needs_input_grad = ()
+    needs_input_grad: tuple = ()
 
-    def forward(self, *xs):
+    def forward(self, *xs: Any) -> Any:
+        """Raw arrays in, an array (or a tuple of arrays) out."""
         raise NotImplementedError
 
-    def backward(self, *gys):
+    def backward(self, *gys: Any) -> Any:
+        """One gradient array per output in (zeros for an output that did not reach the root), one gradient
+        (or None) per input out."""
         raise NotImplementedError
 
     def __call__(self, *inputs):
-        from .tensor import Tensor, as_tensor_like
-
-        tensors = [x if isinstance(x, Tensor) else as_tensor_like(x, inputs) for x in inputs]
-        arrays = [t.data for t in tensors]
+        tensors = [x if isinstance(x, Tensor) else constant_like(x, inputs) for x in inputs]
+        arrays = [t.array for t in tensors]
         if len(arrays) > 1:
             get_array_module(*arrays)  # a clear error when inputs live on two backends
         record = is_grad_enabled() and any(t.requires_grad for t in tensors)
@@ -50,7 +66,7 @@ class Function:
             self.inputs = tensors
             self.outputs = [weakref.ref(o) for o in outputs]
             if multi:
-                self.output_meta = [(o.data.shape, o.data.dtype) for o in outputs]
+                self.output_meta = [(o.array.shape, o.array.dtype) for o in outputs]
             for o in outputs:
                 o.creator = self
         return tuple(outputs) if multi else outputs[0]
@@ -66,44 +82,66 @@ def _as_array(y):
     return np.asarray(y) if isinstance(y, np.generic) else y
 
 
-def xp_of(*arrays):
-    """The array module of the arrays given (numpy or cupy); an op calls it once at the top."""
-    return get_array_module(*arrays)
+def is_scalar(x):
+    return isinstance(x, numbers.Number) and not isinstance(x, np.ndarray)
+
+
+def python_scalar(x):
+    # numpy scalars (np.float64(2.0)) would promote float32 data to float64 (NumPy 2); Python scalars do not.
+    return x.item() if isinstance(x, np.generic) else x
+
+
+def constant_like(x, inputs):
+    """Wrap a non-Tensor operand of an op (a numpy/cupy array, list or number) as a constant Tensor."""
+    # Constants go where the op's tensor operands are (the current backend when there are none).
+    ref = next((t for t in inputs if isinstance(t, Tensor)), None)
+    backend = backend_of(ref.array) if ref is not None else current_backend()
+    if is_scalar(x):
+        dtype = ref.dtype if ref is not None and ref.dtype.kind == "f" else None
+        return Tensor(backend.asarray(python_scalar(x), dtype=dtype))
+    if isinstance(x, (list, tuple)):
+        return Tensor(backend.asarray(np.asarray(x)))
+    backend_of(x)  # a clear error for things that are not arrays at all
+    return Tensor(x)
 
 
 def backward(root, grad=None, retain_graph=False):
     """Accumulate d(root)/d(leaf) into ``leaf.grad`` for every leaf that requires grad."""
-    from .tensor import Tensor
+    grad_array = _root_gradient(root, grad)
+    if root.creator is None:
+        root._accumulate_grad(grad_array, owned=grad is None)
+        return
+    # Arrays already handed out as someone's .grad (the caller's grad too): a second leaf gets a copy.
+    handed = {id(grad_array)} if grad is not None else set()
+    _propagate(root, grad_array, handed, retain_graph)
 
+
+def _root_gradient(root, grad):
+    """The gradient that seeds backward: ones for a one-element root, else the caller's, checked."""
     if root.creator is None and not root.requires_grad:
         raise RuntimeError(
             "backward() on a tensor that does not require grad and has no graph: make a "
             "parameter or input require grad (requires_grad=True) before computing it"
         )
     if grad is None:
-        if root.data.size != 1:
+        if root.array.size != 1:
             raise RuntimeError(
                 f"backward() without a gradient argument needs a single-element tensor, got shape "
                 f"{root.shape}; pass grad= with the same shape as the tensor"
             )
-        grad_array = get_array_module(root.data).ones_like(root.data)
-    else:
-        grad_array = grad.data if isinstance(grad, Tensor) else root._backend().asarray(grad, dtype=root.dtype)
-        if grad_array.shape != root.data.shape:
-            raise ValueError(
-                f"backward(): grad has shape {tuple(grad_array.shape)}, but the tensor has shape {root.shape}"
-            )
-        get_array_module(root.data, grad_array)
+        return get_array_module(root.array).ones_like(root.array)
+    grad_array = grad.array if isinstance(grad, Tensor) else backend_of(root.array).asarray(grad, dtype=root.dtype)
+    if grad_array.shape != root.array.shape:
+        raise ValueError(f"backward(): grad has shape {tuple(grad_array.shape)}, but the tensor has shape {root.shape}")
+    get_array_module(root.array, grad_array)
+    return grad_array
 
-    if root.creator is None:
-        root._accumulate_grad(grad_array, owned=grad is None)
-        return
 
+def _propagate(root, grad_array, handed, retain_graph):
+    """Walk the graph from ``root`` in reverse topological order, calling each Function's backward once."""
     # id(tensor) -> (tensor, gradient so far); holding the tensor keeps its id from being reused when the
     # function that consumed it is released before the function that produced it runs.
     grads = {id(root): (root, grad_array)}
-    # Arrays already handed out as someone's .grad (the caller's grad too): a second leaf gets a copy.
-    handed = {id(grad_array)} if grad is not None else set()
     for fn in _topological_order(root.creator):
         if getattr(fn, "released", False):
             raise RuntimeError(
@@ -128,7 +166,7 @@ def backward(root, grad=None, retain_graph=False):
         for x, gx, needed in zip(fn.inputs, gxs, fn.needs_input_grad):
             if gx is None or not needed:
                 continue
-            if gx.shape != x.data.shape:
+            if gx.shape != x.array.shape:
                 raise RuntimeError(
                     f"internal error in {type(fn).__name__}.backward: gradient of shape "
                     f"{tuple(gx.shape)} for an input of shape {x.shape}"

@@ -5,13 +5,13 @@ asyncio task does not change what another one sees. New tensors, parameters and 
 the current backend; an op always runs on the backend of its *inputs*.
 """
 
-import contextlib
-from contextvars import ContextVar
+import numpy as np
 
 from .base import Backend, BackendUnavailableError
 from .cudnn import cudnn_enabled, set_cudnn_enabled, use_cudnn
 from .cupy_backend import CupyBackend
 from .numpy_backend import NumpyBackend
+from .switch import Switch
 
 __all__ = [
     "Backend",
@@ -22,7 +22,8 @@ __all__ = [
     "available_backends",
     "use_backend",
     "current_backend",
-    "get_backend_object",
+    "resolve_backend",
+    "parse_to",
     "backend_of",
     "get_array_module",
     "register_backend",
@@ -33,7 +34,7 @@ __all__ = [
 ]
 
 _BACKENDS = {}
-_current = ContextVar("xpnn_backend", default="numpy")
+_current = Switch("backend", "numpy")
 _owner_cache = {}  # array type -> Backend
 
 
@@ -51,24 +52,59 @@ register_backend(NumpyBackend())
 register_backend(CupyBackend())
 
 
-def get_backend_object(name):
+# What ``.to(...)`` and ``backend=`` accept besides backend names: torch's device names.
+_DEVICE_NAMES = {"cpu": "numpy", "cuda": "cupy"}
+
+
+def resolve_backend(target):
+    """The Backend for a ``.to()``/``backend=`` target: a backend name ('numpy', 'cupy', ...), a torch device
+    name ('cpu', 'cuda', 'cuda:0'), or a Backend. Unknown names raise ValueError naming what is known."""
+    if isinstance(target, Backend):
+        return target
+    if not isinstance(target, str):
+        raise TypeError(f"a backend is named by a string such as 'numpy' or 'cupy', got {type(target).__name__}")
+    name = _DEVICE_NAMES.get(target.split(":")[0], target)
     try:
         return _BACKENDS[name]
     except KeyError:
-        raise ValueError(f"unknown backend {name!r}; known backends: {', '.join(sorted(_BACKENDS))}") from None
+        raise ValueError(
+            f"unknown backend {target!r}; known backends: {', '.join(sorted(_BACKENDS))} "
+            f"(and the device names 'cpu' for numpy, 'cuda' for cupy)"
+        ) from None
 
 
-def _resolve(backend):
-    if isinstance(backend, Backend):
-        return backend
-    if not isinstance(backend, str):
-        raise TypeError(f"backend must be a name such as 'numpy' or 'cupy', got {type(backend).__name__}")
-    return get_backend_object(backend)
+def parse_to(*args, device=None, dtype=None, non_blocking=False, copy=False):
+    """What ``Tensor.to(...)`` and ``Module.to(...)`` were asked for, as (Backend or None, numpy dtype or None).
+
+    Takes torch's forms: ``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other_tensor)`` and the
+    keywords; a device is a backend name, 'cpu'/'cuda' or a Backend. ``non_blocking``/``copy`` are accepted for
+    torch's sake and change nothing (moves between backends always copy; a no-op move returns the same data)."""
+    backend = resolve_backend(device) if device is not None else None
+    dtype = np.dtype(dtype) if dtype is not None else None
+    for arg in args:
+        if hasattr(arg, "array") and hasattr(arg, "dtype"):  # a Tensor: its backend and dtype
+            backend, dtype = backend_of(arg.array), arg.dtype
+        elif isinstance(arg, Backend) or (isinstance(arg, str) and not _names_dtype(arg)):
+            backend = resolve_backend(arg)
+        else:
+            try:
+                dtype = np.dtype(arg)
+            except TypeError:
+                raise TypeError(f"to(): expected a backend or device name, a dtype or a tensor, got {arg!r}") from None
+    return backend, dtype
+
+
+def _names_dtype(name):
+    try:
+        np.dtype(name)
+    except TypeError:
+        return False
+    return True
 
 
 def set_backend(name):
     """Make ``name`` the current backend. Raises (leaving the current one unchanged) if it cannot run here."""
-    backend = _resolve(name)
+    backend = resolve_backend(name)
     backend.check_available()
     _current.set(backend.name)
 
@@ -88,16 +124,12 @@ def available_backends():
     return [name for name, backend in _BACKENDS.items() if backend.is_available()]
 
 
-@contextlib.contextmanager
 def use_backend(name):
-    """Run a block with another current backend: ``with xpnn.use_backend("cupy"): ...``."""
-    backend = _resolve(name)
+    """Run a block (or, as a decorator, a function) with another current backend:
+    ``with xpnn.use_backend("cupy"): ...``. Checked at once: raises here if the backend cannot run."""
+    backend = resolve_backend(name)
     backend.check_available()
-    token = _current.set(backend.name)
-    try:
-        yield backend
-    finally:
-        _current.reset(token)
+    return _current.setting(backend.name)
 
 
 def backend_of(array):

@@ -5,13 +5,13 @@ Every function here mirrors a portable kernel's signature and result exactly, so
 which one ran; the cupy backend calls them only when :func:`cudnn_for` says cuDNN can take the arrays.
 """
 
-import contextlib
 import functools
-from contextvars import ContextVar
 
 import numpy as np
 
-_enabled = ContextVar("xpnn_cudnn_enabled", default=True)
+from .switch import Switch
+
+_enabled = Switch("cudnn_enabled", True)
 
 
 def cudnn_enabled():
@@ -24,14 +24,9 @@ def set_cudnn_enabled(enabled):
     _enabled.set(bool(enabled))
 
 
-@contextlib.contextmanager
 def use_cudnn(enabled=True):
     """``with use_cudnn(False): ...`` runs a block on the portable kernels even where cuDNN is available."""
-    token = _enabled.set(bool(enabled))
-    try:
-        yield
-    finally:
-        _enabled.reset(token)
+    return _enabled.setting(bool(enabled))
 
 
 @functools.cache

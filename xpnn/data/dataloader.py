@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from .. import backend as _backend
-from ..autograd.tensor import Tensor
+from .._tensor import Tensor
 from ..random import host_rng
 
 

@@ -41,6 +41,6 @@ class TensorDataset(Dataset):
 
 def _host_array(a):
     # Datasets live on the host; the DataLoader moves each batch to the current backend.
-    from ..autograd.tensor import Tensor
+    from .._tensor import Tensor
 
     return a.numpy() if isinstance(a, Tensor) else np.asarray(a)

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from ..backend import backend_of
 from ..random import host_rng
 
 
@@ -43,7 +44,7 @@ def _calculate_fan_in_and_fan_out(tensor):
 
 
 def _fill(tensor, host_values):
-    tensor.data[...] = tensor._backend().asarray(host_values.astype(tensor.dtype))
+    tensor.array[...] = backend_of(tensor.array).asarray(host_values.astype(tensor.dtype))
     return tensor
 
 
@@ -56,7 +57,7 @@ def normal_(tensor, mean=0.0, std=1.0):
 
 
 def constant_(tensor, val):
-    tensor.data[...] = val
+    tensor.array[...] = val
     return tensor
 
 

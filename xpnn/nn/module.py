@@ -5,7 +5,8 @@ from collections import OrderedDict
 import numpy as np
 
 from .. import backend as _backend
-from ..autograd.tensor import Tensor
+from .._tensor import Tensor
+from ..backend import backend_of
 from .parameter import Parameter
 
 
@@ -133,7 +134,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad.data[...] = 0
+                p.grad.array[...] = 0
 
     def requires_grad_(self, requires_grad=True):
         for p in self.parameters():
@@ -141,26 +142,27 @@ class Module:
         return self
 
     # -- moving --------------------------------------------------------------------------------------------
-    def to(self, target):
-        """``to("cupy")`` / ``to("numpy")`` moves every parameter and buffer; ``to(dtype)`` converts the
-        floating point ones. Parameters keep their identity, so an optimizer made earlier still holds them."""
-        if isinstance(target, str) and target in _backend._BACKENDS:
-            dest = _backend.get_backend_object(target)
+    def to(self, *args, **kwargs):
+        """``to("cupy")``/``to("numpy")`` (or "cuda"/"cpu") moves every parameter and buffer; ``to(dtype)``
+        converts the floating point ones; ``to(device, dtype)`` does both. Parameters keep their identity, so an
+        optimizer made earlier still holds them."""
+        dest, dtype = _backend.parse_to(*args, **kwargs)
+        if dest is not None:
             dest.check_available()
 
-            def convert(t):
-                return t.data if t._backend() is dest else dest.asarray(t.numpy())
-        else:
-            dtype = np.dtype(target)
-
-            def convert(t):
-                return t.data.astype(dtype) if t.dtype.kind == "f" else t.data
+        def convert(t):
+            array = t.array
+            if dest is not None and backend_of(array) is not dest:
+                array = dest.asarray(t.numpy())
+            if dtype is not None and array.dtype.kind == "f":
+                array = array.astype(dtype)
+            return array
 
         for module in self.modules():
             for table in (module._parameters, module._buffers):
                 for t in table.values():
                     if t is not None:
-                        t.data = convert(t)
+                        t.array = convert(t)
                         t.grad = None
         return self
 
@@ -212,7 +214,7 @@ class Module:
                 )
             staged.append((target, host))
         for target, host in staged:
-            target.data = target._backend().asarray(host.astype(target.dtype, copy=True))
+            target.array = backend_of(target.array).asarray(host.astype(target.dtype, copy=True))
         return missing, unexpected
 
     # -- display -------------------------------------------------------------------------------------------

@@ -1,19 +1,11 @@
 """Elementwise arithmetic with numpy broadcasting, and matrix multiplication."""
 
-from ..autograd.function import Function, xp_of
+from .._utils import sum_to
+from ..autograd.function import Function
+from ..backend import get_array_module
 
 
-def sum_to(g, shape):
-    """Reduce a broadcast gradient ``g`` back to ``shape`` (the shape of the input that was broadcast)."""
-    if g.shape == shape:
-        return g
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
-    g = g.sum(axis=axes, keepdims=True)
-    return g.reshape(shape)
-
-
-class Add(Function):
+class AddFunction(Function):
     def forward(self, a, b):
         self.shapes = a.shape, b.shape
         return a + b
@@ -22,7 +14,7 @@ class Add(Function):
         return sum_to(g, self.shapes[0]), sum_to(g, self.shapes[1])
 
 
-class Sub(Function):
+class SubFunction(Function):
     def forward(self, a, b):
         self.shapes = a.shape, b.shape
         return a - b
@@ -31,7 +23,7 @@ class Sub(Function):
         return sum_to(g, self.shapes[0]), sum_to(-g, self.shapes[1])
 
 
-class Mul(Function):
+class MulFunction(Function):
     def forward(self, a, b):
         self.a, self.b = a, b
         return a * b
@@ -42,7 +34,7 @@ class Mul(Function):
         return ga, gb
 
 
-class Div(Function):
+class DivFunction(Function):
     def forward(self, a, b):
         self.a, self.b = a, b
         return a / b
@@ -53,7 +45,7 @@ class Div(Function):
         return ga, gb
 
 
-class Neg(Function):
+class NegFunction(Function):
     def forward(self, x):
         return -x
 
@@ -61,7 +53,7 @@ class Neg(Function):
         return -g
 
 
-class AddScalar(Function):
+class AddScalarFunction(Function):
     """x + c for a Python number c: no array is made for c, and c stays weakly typed (float32 stays float32)."""
 
     def __init__(self, c):
@@ -74,7 +66,7 @@ class AddScalar(Function):
         return g
 
 
-class MulScalar(Function):
+class MulScalarFunction(Function):
     def __init__(self, c):
         self.c = c
 
@@ -85,7 +77,7 @@ class MulScalar(Function):
         return g * self.c
 
 
-class RSubScalar(Function):
+class RSubScalarFunction(Function):
     """c - x."""
 
     def __init__(self, c):
@@ -98,7 +90,7 @@ class RSubScalar(Function):
         return -g
 
 
-class RDivScalar(Function):
+class RDivScalarFunction(Function):
     """c / x."""
 
     def __init__(self, c):
@@ -112,7 +104,7 @@ class RDivScalar(Function):
         return -g * self.c / (self.x * self.x)
 
 
-class PowScalar(Function):
+class PowScalarFunction(Function):
     """x ** p for a Python number p."""
 
     def __init__(self, p):
@@ -126,7 +118,7 @@ class PowScalar(Function):
         return g * (self.p * self.x ** (self.p - 1))
 
 
-class RPowScalar(Function):
+class RPowScalarFunction(Function):
     """c ** x for a Python number c."""
 
     def __init__(self, c):
@@ -137,10 +129,10 @@ class RPowScalar(Function):
         return self.y
 
     def backward(self, g):
-        return g * self.y * xp_of(self.y).log(self.c).astype(self.y.dtype)
+        return g * self.y * get_array_module(self.y).log(self.c).astype(self.y.dtype)
 
 
-class Pow(Function):
+class PowFunction(Function):
     """a ** b, both tensors."""
 
     def forward(self, a, b):
@@ -149,7 +141,7 @@ class Pow(Function):
         return self.y
 
     def backward(self, g):
-        xp = xp_of(self.a)
+        xp = get_array_module(self.a)
         ga = sum_to(g * self.b * self.a ** (self.b - 1), self.a.shape) if self.needs_input_grad[0] else None
         gb = None
         if self.needs_input_grad[1]:
@@ -159,7 +151,7 @@ class Pow(Function):
         return ga, gb
 
 
-class MatMul(Function):
+class MatMulFunction(Function):
     """a @ b for 1-D and N-D operands, with batch broadcasting, as numpy.matmul."""
 
     def forward(self, a, b):
@@ -167,7 +159,7 @@ class MatMul(Function):
         return a @ b
 
     def backward(self, g):
-        xp = xp_of(g)
+        xp = get_array_module(g)
         a, b = self.a, self.b
         # Promote 1-D operands to matrices, as matmul does, so one formula covers every case.
         a2 = a[None, :] if a.ndim == 1 else a

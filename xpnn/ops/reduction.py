@@ -1,19 +1,8 @@
 """Reductions over one, several or all dimensions."""
 
-from ..autograd.function import Function, xp_of
-
-
-def normalize_dims(dim, ndim):
-    """``dim`` (None, int or tuple, negatives allowed) -> sorted tuple of non-negative axes."""
-    if dim is None:
-        return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    out = []
-    for d in dims:
-        if not -max(ndim, 1) <= d < max(ndim, 1):
-            raise IndexError(f"dimension {d} is out of range for a tensor with {ndim} dimensions")
-        out.append(d % max(ndim, 1))
-    return tuple(sorted(set(out)))
+from .._utils import normalize_dims
+from ..autograd.function import Function
+from ..backend import get_array_module
 
 
 def _expand_back(g, in_shape, axes, keepdim):
@@ -26,7 +15,7 @@ def _expand_back(g, in_shape, axes, keepdim):
     return g
 
 
-class Sum(Function):
+class SumFunction(Function):
     def __init__(self, dim=None, keepdim=False):
         self.dim, self.keepdim = dim, keepdim
 
@@ -37,10 +26,10 @@ class Sum(Function):
 
     def backward(self, g):
         g = _expand_back(g, self.shape, self.axes, self.keepdim)
-        return xp_of(g).broadcast_to(g, self.shape).copy()
+        return get_array_module(g).broadcast_to(g, self.shape).copy()
 
 
-class Mean(Function):
+class MeanFunction(Function):
     def __init__(self, dim=None, keepdim=False):
         self.dim, self.keepdim = dim, keepdim
 
@@ -54,10 +43,10 @@ class Mean(Function):
 
     def backward(self, g):
         g = _expand_back(g, self.shape, self.axes, self.keepdim) / self.count
-        return xp_of(g).broadcast_to(g, self.shape).copy()
+        return get_array_module(g).broadcast_to(g, self.shape).copy()
 
 
-class MaxAll(Function):
+class MaxAllFunction(Function):
     """max (or min) over dimensions without indices; the gradient is shared evenly between ties, as in torch."""
 
     def __init__(self, dim=None, keepdim=False, mode="max"):
@@ -76,14 +65,14 @@ class MaxAll(Function):
         return g * hit / hit.sum(axis=self.axes, keepdims=True)
 
 
-class MaxDim(Function):
+class MaxDimFunction(Function):
     """max (or min) along one dimension with indices; the gradient goes to the index returned."""
 
     def __init__(self, dim, keepdim=False, mode="max"):
         self.dim, self.keepdim, self.mode = dim, keepdim, mode
 
     def forward(self, x):
-        xp = xp_of(x)
+        xp = get_array_module(x)
         self.shape = x.shape
         self.axis = normalize_dims(self.dim, x.ndim)[0] if x.ndim else 0
         arg = xp.argmax if self.mode == "max" else xp.argmin
@@ -95,7 +84,7 @@ class MaxDim(Function):
         return values, idx.astype(xp.int64)
 
     def backward(self, g, _g_idx):
-        xp = xp_of(g)
+        xp = get_array_module(g)
         gx = xp.zeros(self.shape, dtype=g.dtype)
         if not self.shape:
             return gx + g

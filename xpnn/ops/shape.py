@@ -1,10 +1,10 @@
 """Ops that move elements around without changing them: reshape, transpose, indexing, concatenation."""
 
-from ..autograd.function import Function, xp_of
-from ..backend import backend_of
+from ..autograd.function import Function
+from ..backend import backend_of, get_array_module
 
 
-class Reshape(Function):
+class ReshapeFunction(Function):
     def __init__(self, shape):
         self.shape = shape
 
@@ -16,7 +16,7 @@ class Reshape(Function):
         return g.reshape(self.in_shape)
 
 
-class Permute(Function):
+class PermuteFunction(Function):
     def __init__(self, axes):
         self.axes = tuple(axes)
 
@@ -30,13 +30,13 @@ class Permute(Function):
         return g.transpose(inverse)
 
 
-class BroadcastTo(Function):
+class BroadcastToFunction(Function):
     def __init__(self, shape):
         self.shape = tuple(shape)
 
     def forward(self, x):
         self.in_shape = x.shape
-        return xp_of(x).broadcast_to(x, self.shape)
+        return get_array_module(x).broadcast_to(x, self.shape)
 
     def backward(self, g):
         from .arithmetic import sum_to
@@ -44,7 +44,7 @@ class BroadcastTo(Function):
         return sum_to(g, self.in_shape)
 
 
-class GetItem(Function):
+class GetItemFunction(Function):
     """x[index] for slices, integers, integer arrays and boolean masks (index arrays already on x's backend)."""
 
     def __init__(self, index):
@@ -55,7 +55,7 @@ class GetItem(Function):
         return x[self.index]
 
     def backward(self, g):
-        xp = xp_of(g)
+        xp = get_array_module(g)
         gx = xp.zeros(self.shape, dtype=self.dtype)
         if _has_array(self.index):
             # Repeated integer indices must accumulate, which plain `gx[index] += g` does not do.
@@ -70,29 +70,29 @@ def _has_array(index):
     return any(hasattr(i, "shape") and i.dtype != bool for i in items)
 
 
-class Cat(Function):
+class CatFunction(Function):
     def __init__(self, dim):
         self.dim = dim
 
     def forward(self, *xs):
         self.sizes = [x.shape[self.dim] for x in xs]
-        return xp_of(*xs).concatenate(xs, axis=self.dim)
+        return get_array_module(*xs).concatenate(xs, axis=self.dim)
 
     def backward(self, g):
-        xp = xp_of(g)
+        xp = get_array_module(g)
         bounds = list(_cumsum(self.sizes))[:-1]
         return tuple(xp.split(g, bounds, axis=self.dim))
 
 
-class Stack(Function):
+class StackFunction(Function):
     def __init__(self, dim):
         self.dim = dim
 
     def forward(self, *xs):
-        return xp_of(*xs).stack(xs, axis=self.dim)
+        return get_array_module(*xs).stack(xs, axis=self.dim)
 
     def backward(self, g):
-        xp = xp_of(g)
+        xp = get_array_module(g)
         return tuple(xp.squeeze(p, axis=self.dim) for p in xp.split(g, g.shape[self.dim], axis=self.dim))
 
 

@@ -3,7 +3,7 @@ torch.optim.Adadelta."""
 
 import numbers
 
-from ..autograd.function import xp_of
+from ..backend import get_array_module
 from .optimizer import Optimizer, check_nonnegative, decay_add_square_
 
 
@@ -21,7 +21,7 @@ class Adadelta(Optimizer):
         return ("step", "square_avg", "acc_delta")
 
     def _update(self, param, grad, state, group):
-        xp = xp_of(param)
+        xp = get_array_module(param)
         lr, rho, eps = float(group["lr"]), float(group["rho"]), float(group["eps"])
         state["step"] += 1
         g = self._grad_with_decay(xp, param, grad, float(group["weight_decay"]), group["maximize"])

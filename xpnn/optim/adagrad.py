@@ -1,6 +1,6 @@
 """Adagrad: per-coordinate steps scaled by the root of the summed squared gradients, as torch.optim.Adagrad."""
 
-from ..autograd.function import xp_of
+from ..backend import get_array_module
 from .optimizer import Optimizer, check_nonnegative
 
 
@@ -27,10 +27,10 @@ class Adagrad(Optimizer):
         return ("step", "sum")
 
     def _init_state(self, param, group):
-        return {"step": 0, "sum": xp_of(param).full_like(param, float(group["initial_accumulator_value"]))}
+        return {"step": 0, "sum": get_array_module(param).full_like(param, float(group["initial_accumulator_value"]))}
 
     def _update(self, param, grad, state, group):
-        xp = xp_of(param)
+        xp = get_array_module(param)
         lr, lr_decay, eps = float(group["lr"]), float(group["lr_decay"]), float(group["eps"])
         state["step"] = step = state["step"] + 1
         g = self._grad_with_decay(xp, param, grad, float(group["weight_decay"]), group["maximize"])

@@ -1,6 +1,6 @@
 """Adam (optionally AMSGrad) and AdamW (Adam with decoupled weight decay), as torch.optim.Adam / AdamW."""
 
-from ..autograd.function import xp_of
+from ..backend import get_array_module
 from .optimizer import Optimizer, check_betas, check_nonnegative, decay_add_square_, lerp_
 
 
@@ -61,7 +61,7 @@ def update_moments_(optimizer, param, grad, state, group):
     """What Adam and RAdam share: count the step, apply weight decay (L2 or decoupled), and update the moving
     averages of the gradient and of its square in place. Returns (xp, step, work, update): two scratch buffers
     shaped like the parameter for the caller's own update."""
-    xp = xp_of(param)
+    xp = get_array_module(param)
     lr, weight_decay = float(group["lr"]), float(group["weight_decay"])
     beta1, beta2 = (float(b) for b in group["betas"])
     state["step"] = step = state["step"] + 1

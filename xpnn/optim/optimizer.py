@@ -12,9 +12,9 @@ from collections import defaultdict
 import numpy as np
 
 from .. import backend as _backend
-from ..autograd.function import xp_of
+from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad, no_grad
-from ..autograd.tensor import Tensor
+from ..backend import backend_of, get_array_module
 
 
 class Optimizer:
@@ -48,7 +48,7 @@ class Optimizer:
 
     def _init_state(self, param, group):
         """State of a parameter before its first update: a step count and zeros for every array entry."""
-        xp = xp_of(param)
+        xp = get_array_module(param)
         return {key: 0 if key == "step" else xp.zeros_like(param) for key in self._state_keys(group) or ()}
 
     def _update(self, param, grad, state, group):
@@ -98,7 +98,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 elif p.grad is not None:
-                    p.grad.data[...] = 0
+                    p.grad.array[...] = 0
 
     # -- the update -----------------------------------------------------------------------------------------------
     def step(self, closure=None):
@@ -113,7 +113,7 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    param, grad = p.data, p.grad.data
+                    param, grad = p.array, p.grad.array
                     if grad.shape != param.shape or grad.dtype != param.dtype:
                         raise ValueError(
                             f"{self._name}.step: a parameter of shape {p.shape} and dtype {p.dtype} has "
@@ -132,7 +132,7 @@ class Optimizer:
         key = (_backend.backend_of(like).name, like.dtype, slot)
         buf = self._work_arrays.get(key)
         if buf is None or buf.size < like.size:
-            buf = xp_of(like).empty(like.size, dtype=like.dtype)
+            buf = get_array_module(like).empty(like.size, dtype=like.dtype)
             self._work_arrays[key] = buf
         return buf[: like.size].reshape(like.shape)
 
@@ -296,11 +296,11 @@ def _array_like_param(value, param, where):
     """``value`` (an array of any backend, a Tensor, a host array, a torch tensor) as a new array on ``param``'s
     backend with its dtype."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value.array
     shape = tuple(np.shape(value)) if not hasattr(value, "shape") else tuple(value.shape)
     if shape != param.shape:
         raise ValueError(f"{where} has shape {shape}, but the parameter has shape {param.shape}")
-    dest = param._backend()
+    dest = backend_of(param.array)
     if isinstance(value, dest.array_types):
         return value.astype(param.dtype)  # astype copies: the optimizer must not share arrays with the dict
     try:

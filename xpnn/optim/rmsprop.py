@@ -1,6 +1,6 @@
 """RMSprop (optionally centered, with momentum), as torch.optim.RMSprop."""
 
-from ..autograd.function import xp_of
+from ..backend import get_array_module
 from .optimizer import Optimizer, check_nonnegative, decay_add_square_, lerp_
 
 
@@ -32,7 +32,7 @@ class RMSprop(Optimizer):
         )
 
     def _update(self, param, grad, state, group):
-        xp = xp_of(param)
+        xp = get_array_module(param)
         lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
         momentum = float(group["momentum"])
         state["step"] += 1

@@ -1,6 +1,6 @@
 """SGD with momentum, dampening, Nesterov momentum, weight decay and maximize, as torch.optim.SGD."""
 
-from ..autograd.function import xp_of
+from ..backend import get_array_module
 from .optimizer import Optimizer, check_nonnegative
 
 
@@ -34,7 +34,7 @@ class SGD(Optimizer):
         return {}
 
     def _update(self, param, grad, state, group):
-        xp = xp_of(param)
+        xp = get_array_module(param)
         lr, momentum, dampening = float(group["lr"]), float(group["momentum"]), float(group["dampening"])
         g = self._grad_with_decay(xp, param, grad, float(group["weight_decay"]), group["maximize"])
         work = self._scratch(param, 1)

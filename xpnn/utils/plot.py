@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from .. import backend as _backend
-from ..autograd.tensor import Tensor
+from .._tensor import Tensor
 from ..serialization import atomic_write
 
 __all__ = ["plot_training_curves", "plot_image_grid"]

@@ -7,10 +7,10 @@ place (the values returned are the same, the input is left as it was).
 import math
 import numbers
 
-from ...autograd.function import Function, xp_of
-from ...backend import backend_of
-from ...ops import math as M
-from ...ops.reduction import normalize_dims
+from ..._utils import normalize_dims
+from ...autograd.function import Function
+from ...backend import backend_of, get_array_module
+from ...ops import elementwise as E
 
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -19,15 +19,15 @@ _GELU_CUBIC = 0.044715  # the cubic coefficient of the tanh approximation (Hendr
 
 
 def relu(input, inplace=False):
-    return M.ReLU()(input)
+    return E.ReLUFunction()(input)
 
 
 def sigmoid(input):
-    return M.Sigmoid()(input)
+    return E.SigmoidFunction()(input)
 
 
 def tanh(input):
-    return M.Tanh()(input)
+    return E.TanhFunction()(input)
 
 
 class LeakyReLUFunction(Function):
@@ -35,7 +35,7 @@ class LeakyReLUFunction(Function):
         self.negative_slope = negative_slope
 
     def forward(self, x):
-        xp = xp_of(x)
+        xp = get_array_module(x)
         self.positive = x > 0  # a bool mask is all backward needs (x <= 0 takes the slope, as in torch)
         # max + slope * min: the same values as a where(), at a fraction of numpy's cost for where()
         y = xp.minimum(x, 0.0)
@@ -63,14 +63,14 @@ class SoftplusFunction(Function):
         self.beta, self.threshold = beta, threshold
 
     def forward(self, x):
-        xp = xp_of(x)
+        xp = get_array_module(x)
         self.x = x
         bx = x * self.beta
         # logaddexp(0, bx) is log(1 + exp(bx)) without overflow for large bx.
         return xp.where(bx > self.threshold, x, xp.logaddexp(0.0, bx) / self.beta)
 
     def backward(self, g):
-        xp = xp_of(g)
+        xp = get_array_module(g)
         bx = self.x * self.beta
         slope = 0.5 * (1.0 + xp.tanh(0.5 * bx))  # sigmoid(bx), with no overflow
         return xp.where(bx > self.threshold, g, g * slope)
@@ -85,7 +85,7 @@ class ELUFunction(Function):
         self.alpha = alpha
 
     def forward(self, x):
-        xp = xp_of(x)
+        xp = get_array_module(x)
         self.positive = x > 0
         # max(x, 0) + alpha expm1(min(x, 0)): each term is 0 on the other side, and exp never sees a large x.
         self.y = xp.expm1(xp.minimum(x, 0.0))
@@ -95,7 +95,7 @@ class ELUFunction(Function):
 
     def backward(self, g):
         # For x <= 0, d/dx alpha (exp(x) - 1) = alpha exp(x) = y + alpha.
-        return xp_of(g).where(self.positive, g, g * (self.y + self.alpha))
+        return get_array_module(g).where(self.positive, g, g * (self.y + self.alpha))
 
 
 def elu(input, alpha=1.0, inplace=False):
@@ -111,13 +111,13 @@ class GELUFunction(Function):
     def forward(self, x):
         self.x = x
         if self.approximate == "tanh":
-            self.t = xp_of(x).tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x))
+            self.t = get_array_module(x).tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x))
             return 0.5 * x * (1.0 + self.t)
         self.cdf = 0.5 * (1.0 + backend_of(x).erf(x * _SQRT_HALF))
         return x * self.cdf
 
     def backward(self, g):
-        xp, x = xp_of(g), self.x
+        xp, x = get_array_module(g), self.x
         if self.approximate == "tanh":
             inner_slope = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_CUBIC * x * x)
             return g * (0.5 * (1.0 + self.t) + 0.5 * x * (1.0 - self.t * self.t) * inner_slope)
@@ -136,7 +136,7 @@ class SoftmaxFunction(Function):
         self.axis = axis
 
     def forward(self, x):
-        xp = xp_of(x)
+        xp = get_array_module(x)
         # Subtracting the max makes every exponent <= 0: no overflow, and the result is unchanged.
         y = x - x.max(axis=self.axis, keepdims=True)
         xp.exp(y, out=y)
@@ -160,7 +160,7 @@ class LogSoftmaxFunction(Function):
         return self.y
 
     def backward(self, g):
-        xp = xp_of(g)
+        xp = get_array_module(g)
         # J^T g = g - softmax * sum(g), and softmax = exp(y).
         gx = xp.exp(self.y)
         gx *= -g.sum(axis=self.axis, keepdims=True)
@@ -170,7 +170,7 @@ class LogSoftmaxFunction(Function):
 
 def log_softmax_array(x, axis):
     """log(softmax(x)) along ``axis`` on a raw array, stable for any magnitude (also used by cross_entropy)."""
-    xp = xp_of(x)
+    xp = get_array_module(x)
     y = x - x.max(axis=axis, keepdims=True)
     y -= xp.log(xp.exp(y).sum(axis=axis, keepdims=True))
     return y

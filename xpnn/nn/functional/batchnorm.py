@@ -1,8 +1,8 @@
 """Batch normalisation, as torch.nn.functional.batch_norm: one fused Function forward and backward, whose kernels
 are the input's backend's (portable, or cuDNN on cupy)."""
 
-from ...autograd.function import Function, xp_of
-from ...backend import backend_of
+from ...autograd.function import Function
+from ...backend import backend_of, get_array_module
 from ...backend.norm_kernels import batch_norm_eval_forward
 
 
@@ -15,7 +15,7 @@ class BatchNormFunction(Function):
         self.training, self.momentum, self.eps = training, momentum, eps
 
     def forward(self, x, weight=None, bias=None):
-        xp = xp_of(x, weight, bias, self.running_mean, self.running_var)
+        xp = get_array_module(x, weight, bias, self.running_mean, self.running_var)
         self.x, self.weight = x, weight
         if self.training:
             y, self.mean, self.invstd = backend_of(x).batch_norm_train_forward(
@@ -53,8 +53,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if not training and (running_mean is None or running_var is None):
         raise ValueError("batch_norm: running_mean and running_var are needed when not training")
     fn = BatchNormFunction(
-        None if running_mean is None else running_mean.data,
-        None if running_var is None else running_var.data,
+        None if running_mean is None else running_mean.array,
+        None if running_var is None else running_var.array,
         training,
         momentum,
         eps,

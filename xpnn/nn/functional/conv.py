@@ -1,19 +1,10 @@
 """2-D convolution and transposed convolution, as torch.nn.functional. Each is one Function whose forward and
 backward are kernels of the inputs' backend (portable im2col + GEMM, or cuDNN on cupy)."""
 
-from ...autograd.function import Function, xp_of
-from ...backend import backend_of
+from ..._utils import pair
+from ...autograd.function import Function
+from ...backend import backend_of, get_array_module
 from ...backend.conv_kernels import ConvGeometry
-
-
-def pair(value, what, minimum=0):
-    """An int or a pair of ints -> (height, width), each >= minimum."""
-    values = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-    if len(values) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        raise TypeError(f"{what} must be an int or a pair of ints, got {value!r}")
-    if any(v < minimum for v in values):
-        raise ValueError(f"{what} must be >= {minimum}, got {value!r}")
-    return values
 
 
 def conv_padding(padding, kernel_hw, dilation, stride):
@@ -58,7 +49,7 @@ class Conv2dFunction(Function):
         self.geometry = geometry
 
     def forward(self, x, weight, bias=None):
-        xp_of(x, weight, bias)  # a clear error when the arrays live on two backends
+        get_array_module(x, weight, bias)  # a clear error when the arrays live on two backends
         self.x, self.weight = x, weight
         # The im2col matrix is kept only when the weight gradient will reuse it.
         y, self.cols = backend_of(x).conv2d_forward(x, weight, bias, self.geometry, keep_cols=self.needs_input_grad[1])
@@ -76,7 +67,7 @@ class ConvTranspose2dFunction(Function):
         self.geometry, self.out_hw = geometry, out_hw
 
     def forward(self, x, weight, bias=None):
-        xp_of(x, weight, bias)
+        get_array_module(x, weight, bias)
         self.x, self.weight = x, weight
         return backend_of(x).conv_transpose2d_forward(x, weight, bias, self.geometry, self.out_hw)
 
@@ -112,7 +103,13 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     _check_bias("conv2d", bias, weight.shape[0])
     if weight.shape[0] % geometry.groups:
         raise ValueError(f"conv2d: {weight.shape[0]} output channels do not split into {groups} groups")
-    check_conv_input("conv2d", input, weight.shape[1] * geometry.groups, weight.shape[2:], geometry)
+    return apply_conv2d("conv2d", input, weight, bias, geometry)
+
+
+def apply_conv2d(name, input, weight, bias, geometry):
+    """The convolution itself, after the input is checked against what ``name`` (a function or a layer, whose
+    own weight needs no check) expects."""
+    check_conv_input(name, input, weight.shape[1] * geometry.groups, weight.shape[2:], geometry)
     fn = Conv2dFunction(geometry)
     return fn(input, weight) if bias is None else fn(input, weight, bias)
 

@@ -1,8 +1,8 @@
 import numpy as np
 
-from ...autograd.function import Function, xp_of
-from ...autograd.tensor import Tensor
-from ...backend import backend_of
+from ..._tensor import Tensor
+from ...autograd.function import Function
+from ...backend import backend_of, get_array_module
 
 
 class EmbeddingFunction(Function):
@@ -16,7 +16,7 @@ class EmbeddingFunction(Function):
         return weight[self.indices]
 
     def backward(self, g):
-        xp = xp_of(g)
+        xp = get_array_module(g)
         grad = xp.zeros(self.weight_shape, dtype=g.dtype)
         # Repeated indices must accumulate, which plain `grad[indices] += g` does not do.
         backend_of(grad).scatter_add(grad, self.indices.reshape(-1), g.reshape(-1, self.weight_shape[1]))
@@ -46,8 +46,8 @@ def embedding(input, weight, padding_idx=None, name="embedding"):
 
 def _indices_on(weight, input, name):
     """input (Tensor, array or list) as an integer array on weight's backend."""
-    backend = weight._backend()
-    data = input.data if isinstance(input, Tensor) else input
+    backend = backend_of(weight.array)
+    data = input.array if isinstance(input, Tensor) else input
     if not isinstance(data, backend.array_types):
         if hasattr(data, "dtype") and not isinstance(data, (np.ndarray, np.generic)):
             raise TypeError(

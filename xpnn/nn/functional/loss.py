@@ -8,7 +8,8 @@ import math
 
 import numpy as np
 
-from ...autograd.function import Function, xp_of
+from ...autograd.function import Function
+from ...backend import get_array_module
 from .activation import log_softmax_array
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -54,7 +55,7 @@ def _check_broadcast_weight(name, what, weight, input):
 
 
 # -- regression losses: a function of d = input - target, elementwise ---------------------------------------------
-class PointwiseLoss(Function):
+class PointwiseLossFunction(Function):
     """A subclass gives ``loss(d)`` and ``slope(d)`` = d loss / d d, the latter as a new array (scaled in place)."""
 
     def __init__(self, reduction):
@@ -70,7 +71,7 @@ class PointwiseLoss(Function):
         return (gd if self.needs_input_grad[0] else None), (-gd if self.needs_input_grad[1] else None)
 
 
-class MSE(PointwiseLoss):
+class MSEFunction(PointwiseLossFunction):
     def loss(self, d):
         return d * d
 
@@ -78,15 +79,15 @@ class MSE(PointwiseLoss):
         return 2.0 * d
 
 
-class L1(PointwiseLoss):
+class L1Function(PointwiseLossFunction):
     def loss(self, d):
-        return xp_of(d).abs(d)
+        return get_array_module(d).abs(d)
 
     def slope(self, d):
-        return xp_of(d).sign(d)  # 0 at d == 0, as torch
+        return get_array_module(d).sign(d)  # 0 at d == 0, as torch
 
 
-class Huber(PointwiseLoss):
+class HuberFunction(PointwiseLossFunction):
     """0.5 d^2 for |d| < delta, delta (|d| - delta/2) beyond: quadratic near 0, linear in the tails."""
 
     def __init__(self, reduction, delta):
@@ -94,15 +95,15 @@ class Huber(PointwiseLoss):
         self.delta = delta
 
     def loss(self, d):
-        xp = xp_of(d)
+        xp = get_array_module(d)
         a = xp.abs(d)
         return xp.where(a < self.delta, 0.5 * d * d, self.delta * (a - 0.5 * self.delta))
 
     def slope(self, d):
-        return xp_of(d).clip(d, -self.delta, self.delta)
+        return get_array_module(d).clip(d, -self.delta, self.delta)
 
 
-class SmoothL1(PointwiseLoss):
+class SmoothL1Function(PointwiseLossFunction):
     """Huber loss divided by beta: 0.5 d^2 / beta for |d| < beta, |d| - beta/2 beyond; L1 when beta == 0."""
 
     def __init__(self, reduction, beta):
@@ -110,14 +111,14 @@ class SmoothL1(PointwiseLoss):
         self.beta = beta
 
     def loss(self, d):
-        xp = xp_of(d)
+        xp = get_array_module(d)
         a = xp.abs(d)
         if self.beta == 0.0:
             return a
         return xp.where(a < self.beta, (0.5 / self.beta) * d * d, a - 0.5 * self.beta)
 
     def slope(self, d):
-        xp = xp_of(d)
+        xp = get_array_module(d)
         return xp.sign(d) if self.beta == 0.0 else xp.clip(d * (1.0 / self.beta), -1.0, 1.0)
 
 
@@ -128,37 +129,37 @@ def _pointwise(name, loss_function, input, target):
 
 def mse_loss(input, target, reduction="mean"):
     check_reduction("mse_loss", reduction)
-    return _pointwise("mse_loss", MSE(reduction), input, target)
+    return _pointwise("mse_loss", MSEFunction(reduction), input, target)
 
 
 def l1_loss(input, target, reduction="mean"):
     check_reduction("l1_loss", reduction)
-    return _pointwise("l1_loss", L1(reduction), input, target)
+    return _pointwise("l1_loss", L1Function(reduction), input, target)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
     check_reduction("huber_loss", reduction)
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
-    return _pointwise("huber_loss", Huber(reduction, float(delta)), input, target)
+    return _pointwise("huber_loss", HuberFunction(reduction, float(delta)), input, target)
 
 
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     check_reduction("smooth_l1_loss", reduction)
     if not beta >= 0:
         raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
-    return _pointwise("smooth_l1_loss", SmoothL1(reduction, float(beta)), input, target)
+    return _pointwise("smooth_l1_loss", SmoothL1Function(reduction, float(beta)), input, target)
 
 
 # -- binary cross entropy -------------------------------------------------------------------------------------------
-class BinaryCrossEntropy(Function):
+class BinaryCrossEntropyFunction(Function):
     """-w (t log x + (1 - t) log(1 - x)), each log clamped to >= -100 as torch does (so x = 0 or 1 stays finite)."""
 
     def __init__(self, reduction):
         self.reduction = reduction
 
     def forward(self, x, t, weight=None):
-        xp = xp_of(x, t, weight)
+        xp = get_array_module(x, t, weight)
         if not bool(((x >= 0) & (x <= 1)).all()):
             raise ValueError(
                 f"binary_cross_entropy: every input must be a probability in [0, 1], got values from "
@@ -177,7 +178,7 @@ class BinaryCrossEntropy(Function):
         return _reduce(loss, self.reduction)
 
     def backward(self, g):
-        xp = xp_of(g)
+        xp = get_array_module(g)
         x, t = self.x, self.t
         scale = g / x.size if self.reduction == "mean" else g
         if self.weight is not None:
@@ -192,14 +193,14 @@ class BinaryCrossEntropy(Function):
         return gx, gt, None
 
 
-class BinaryCrossEntropyWithLogits(Function):
+class BinaryCrossEntropyWithLogitsFunction(Function):
     """(1 - t) x + l softplus(-x), l = 1 + (pos_weight - 1) t: log(sigmoid) without ever computing sigmoid(x)."""
 
     def __init__(self, reduction, has_weight, has_pos_weight):
         self.reduction, self.has_weight, self.has_pos_weight = reduction, has_weight, has_pos_weight
 
     def forward(self, x, t, *weights):
-        xp = xp_of(x, t, *weights)
+        xp = get_array_module(x, t, *weights)
         weights = list(weights)
         self.weight = weights.pop(0) if self.has_weight else None
         self.pos_weight = weights.pop(0) if self.has_pos_weight else None
@@ -216,7 +217,7 @@ class BinaryCrossEntropyWithLogits(Function):
         return None if self.pos_weight is None else (self.pos_weight - 1.0) * self.t + 1.0
 
     def backward(self, g):
-        xp = xp_of(g)
+        xp = get_array_module(g)
         x, t, pw = self.x, self.t, self.pos_weight
         scale = g / x.size if self.reduction == "mean" else g
         if self.weight is not None:
@@ -237,9 +238,9 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     _check_same_shape("binary_cross_entropy", input, target)
     target = _float_like(input, target)
     if weight is None:
-        return BinaryCrossEntropy(reduction)(input, target)
+        return BinaryCrossEntropyFunction(reduction)(input, target)
     weight = _check_broadcast_weight("binary_cross_entropy", "weight", weight, input)
-    return BinaryCrossEntropy(reduction)(input, target, weight)
+    return BinaryCrossEntropyFunction(reduction)(input, target, weight)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
@@ -251,7 +252,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
         for what, w in (("weight", weight), ("pos_weight", pos_weight))
         if w is not None
     ]
-    function = BinaryCrossEntropyWithLogits(reduction, weight is not None, pos_weight is not None)
+    function = BinaryCrossEntropyWithLogitsFunction(reduction, weight is not None, pos_weight is not None)
     return function(input, _float_like(input, target), *weights)
 
 
@@ -272,7 +273,7 @@ class ClassTargets:
     """Integer class targets in the (N, S) layout: which positions count, their class, their weight."""
 
     def __init__(self, name, target, n_classes, weight, ignore_index, dtype):
-        xp = xp_of(target)
+        xp = get_array_module(target)
         self.valid = target != ignore_index
         out_of_range = self.valid & ((target < 0) | (target >= n_classes))
         if bool(out_of_range.any()):
@@ -315,7 +316,7 @@ class NLLLossFunction(Function):
         self.name, self.ignore_index, self.reduction = name, ignore_index, reduction
 
     def forward(self, x, target, weight=None):
-        xp_of(x, target, weight)  # a clear error when they live on different backends
+        get_array_module(x, target, weight)  # a clear error when they live on different backends
         n, c, s = self.layout = _class_layout(x.shape)
         self.x_shape = x.shape
         self.targets = ClassTargets(self.name, target.reshape(n, s), c, weight, self.ignore_index, x.dtype)
@@ -324,13 +325,13 @@ class NLLLossFunction(Function):
 
     def backward(self, g):
         scale = self.targets.scale(g, self.reduction)
-        gx, gx_layout = _gradient_buffer(xp_of(g), self.x_shape, self.layout, g.dtype)
+        gx, gx_layout = _gradient_buffer(get_array_module(g), self.x_shape, self.layout, g.dtype)
         gx_layout[...] = 0
         self.targets.subtract_at_targets(gx_layout, self.targets.weight * scale)
         return gx, None, None
 
 
-class CrossEntropyIndices(Function):
+class CrossEntropyIndicesFunction(Function):
     """log_softmax + nll_loss in one op, with torch's label smoothing: each position's target distribution is
     q = (1 - eps) weight[t] onehot(t) + (eps / C) weight, and its loss -sum_c q_c log softmax(x)_c.
 
@@ -342,7 +343,7 @@ class CrossEntropyIndices(Function):
         self.ignore_index, self.reduction, self.eps = ignore_index, reduction, label_smoothing
 
     def forward(self, x, target, weight=None):
-        xp = xp_of(x, target, weight)
+        xp = get_array_module(x, target, weight)
         n, c, s = self.layout = _class_layout(x.shape)
         self.x_shape = x.shape
         x = x.reshape(n, c, s)
@@ -366,7 +367,7 @@ class CrossEntropyIndices(Function):
         return targets.reduce(loss, self.reduction, target.shape)
 
     def backward(self, g):
-        xp, targets, eps, c = xp_of(g), self.targets, self.eps, self.layout[1]
+        xp, targets, eps, c = get_array_module(g), self.targets, self.eps, self.layout[1]
         scale = targets.scale(g, self.reduction)
         target_mass = (1.0 - eps) * targets.weight * scale  # (N, S): q at the target class, times the scale
         q_sum = target_mass
@@ -381,7 +382,7 @@ class CrossEntropyIndices(Function):
         return gx, None, None
 
 
-class CrossEntropyProbabilities(Function):
+class CrossEntropyProbabilitiesFunction(Function):
     """Class-probability targets (same shape as the input): -sum_c w_c q_c log softmax(x)_c at each position,
     q = (1 - eps) target + eps / C. Mean divides by the number of positions (torch ignores weights there)."""
 
@@ -389,7 +390,7 @@ class CrossEntropyProbabilities(Function):
         self.reduction, self.eps = reduction, label_smoothing
 
     def forward(self, x, target, weight=None):
-        xp_of(x, target, weight)  # a clear error when they live on different backends
+        get_array_module(x, target, weight)  # a clear error when they live on different backends
         n, c, s = _class_layout(x.shape)
         self.x_shape, self.positions = x.shape, n * s
         self.log_p = log_softmax_array(x.reshape(n, c, s), axis=1)
@@ -404,7 +405,7 @@ class CrossEntropyProbabilities(Function):
         return loss.sum() / self.positions if self.reduction == "mean" else loss.sum()
 
     def backward(self, g):
-        xp = xp_of(g)
+        xp = get_array_module(g)
         n, _, s = self.log_p.shape
         if self.reduction == "none":
             scale = g.reshape(n, 1, s)
@@ -476,8 +477,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
                 f"cross_entropy: a target of the input's shape {tuple(input.shape)} holds class "
                 f"probabilities and must be floating point, got dtype {target.dtype}"
             )
-        function = CrossEntropyProbabilities(reduction, float(label_smoothing))
+        function = CrossEntropyProbabilitiesFunction(reduction, float(label_smoothing))
     else:
         _check_class_indices("cross_entropy", input, target)
-        function = CrossEntropyIndices(ignore_index, reduction, float(label_smoothing))
+        function = CrossEntropyIndicesFunction(ignore_index, reduction, float(label_smoothing))
     return function(*_inputs(input, target, weight))

@@ -5,11 +5,11 @@ import functools
 
 import numpy as np
 
-from ...autograd.function import Function, xp_of
-from ...autograd.tensor import Tensor
-from ...backend import backend_of
+from ..._tensor import Tensor
+from ..._utils import pair
+from ...autograd.function import Function
+from ...backend import backend_of, get_array_module
 from ...backend.pool_kernels import PoolGeometry, max_pool2d_indices, output_hw
-from .conv import pair
 
 
 def pool_geometry(name, kernel_size, stride, padding, dilation=1, ceil_mode=False):
@@ -88,7 +88,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     out = MaxPool2dFunction(geometry)(input)
     if not return_indices:
         return out
-    return out, Tensor(max_pool2d_indices(xp_of(input.data), input.data, out.data, geometry))
+    return out, Tensor(max_pool2d_indices(get_array_module(input.array), input.array, out.array, geometry))
 
 
 @_unbatched
@@ -104,7 +104,7 @@ def avg_pool2d(
 
 
 # -- fixed separable linear maps: adaptive average pooling, nearest upsampling --------------------------------------
-class SeparableMap(Function):
+class SeparableMapFunction(Function):
     """y[n, c] = A_h @ x[n, c] @ A_w.T for fixed matrices A_h (Ho, H) and A_w (Wo, W): two GEMMs over the whole
     batch, and the same two with the transposed matrices backward."""
 
@@ -123,7 +123,7 @@ def _separable(x, a_h, a_w):
     rows = x.reshape(-1, W) @ a_w.T  # (N*C*H, Wo)
     cols = rows.reshape(N * C, H, -1).transpose(0, 2, 1).reshape(-1, H)  # (N*C*Wo, H), one copy
     y = (cols @ a_h.T).reshape(N, C, a_w.shape[0], a_h.shape[0])  # (N, C, Wo, Ho)
-    return xp_of(x).ascontiguousarray(y.transpose(0, 1, 3, 2))
+    return get_array_module(x).ascontiguousarray(y.transpose(0, 1, 3, 2))
 
 
 @functools.lru_cache(maxsize=128)
@@ -152,7 +152,7 @@ def adaptive_avg_pool2d(input, output_size):
     sizes = tuple(input.shape[2 + a] if sizes[a] is None else sizes[a] for a in (0, 1))
     if min(sizes) < 1 or min(input.shape[2:]) < 1:
         raise ValueError(f"adaptive_avg_pool2d: cannot pool input of shape {input.shape} to {sizes}")
-    backend, dtype = backend_of(input.data), np.dtype(input.dtype).str
+    backend, dtype = backend_of(input.array), np.dtype(input.dtype).str
     a_h = device_matrix(backend, dtype, adaptive_average_matrix, input.shape[2], sizes[0])
     a_w = device_matrix(backend, dtype, adaptive_average_matrix, input.shape[3], sizes[1])
-    return SeparableMap(a_h, a_w)(input)
+    return SeparableMapFunction(a_h, a_w)(input)

@@ -11,7 +11,8 @@ Inputs of every Function: ``x, *initial_states, weight_ih, weight_hh[, bias_ih, 
 Outputs: ``output`` (T, B, H), the hidden state after every step in time order, then the final state(s).
 """
 
-from ...autograd.function import Function, xp_of
+from ...autograd.function import Function
+from ...backend import get_array_module
 
 
 class _Recurrence(Function):
@@ -30,7 +31,7 @@ class _Recurrence(Function):
 
     def forward(self, x, *args):
         states, (w_ih, w_hh, *biases) = args[: self.n_states], args[self.n_states :]
-        xp = xp_of(x, *args)
+        xp = get_array_module(x, *args)
         T, B, I = x.shape
         self.x2 = x.reshape(T * B, I)
         self.x_shape, self.w_ih, self.w_hh = x.shape, w_ih, w_hh
@@ -64,7 +65,7 @@ class _Recurrence(Function):
         return b_ih + b_hh
 
     def backward(self, g_out, *g_final):
-        xp = xp_of(g_out, *g_final)
+        xp = get_array_module(g_out, *g_final)
         d_in, d_hid, g_initial = self.backprop(xp, g_out, g_final)
         T, B, _ = self.x_shape
         need = self.needs_input_grad

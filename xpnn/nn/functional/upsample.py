@@ -4,12 +4,12 @@ import math
 
 import numpy as np
 
-from ...autograd.function import Function, xp_of
-from ...backend import backend_of
-from .pooling import SeparableMap, device_matrix
+from ...autograd.function import Function
+from ...backend import backend_of, get_array_module
+from .pooling import SeparableMapFunction, device_matrix
 
 
-class RepeatPixels(Function):
+class RepeatPixelsFunction(Function):
     """Nearest upsampling by whole factors: each pixel becomes an (sh, sw) block, one broadcast copy forward and a
     block sum backward."""
 
@@ -19,7 +19,7 @@ class RepeatPixels(Function):
     def forward(self, x):
         N, C, H, W = x.shape
         sh, sw = self.factors
-        blocks = xp_of(x).broadcast_to(x[:, :, :, None, :, None], (N, C, H, sh, W, sw))
+        blocks = get_array_module(x).broadcast_to(x[:, :, :, None, :, None], (N, C, H, sh, W, sw))
         return blocks.reshape(N, C, H * sh, W * sw)
 
     def backward(self, g):
@@ -77,8 +77,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if all(
         out_hw[a] == in_hw[a] * factors[a] and (indices[a] == np.arange(out_hw[a]) // factors[a]).all() for a in (0, 1)
     ):
-        return RepeatPixels(factors)(input)
-    backend, dtype = backend_of(input.data), np.dtype(input.dtype).str
+        return RepeatPixelsFunction(factors)(input)
+    backend, dtype = backend_of(input.array), np.dtype(input.dtype).str
     a_h = device_matrix(backend, dtype, nearest_matrix, in_hw[0], out_hw[0], scales[0])
     a_w = device_matrix(backend, dtype, nearest_matrix, in_hw[1], out_hw[1], scales[1])
-    return SeparableMap(a_h, a_w)(input)
+    return SeparableMapFunction(a_h, a_w)(input)

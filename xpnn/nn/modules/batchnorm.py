@@ -1,11 +1,11 @@
 import numpy as np
 
 from ... import backend as _backend
-from ...autograd.tensor import Tensor
+from ..._tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..module import Module
-from .linear import check_input_dtype, empty_parameter
+from ..parameter import check_input_dtype, empty_parameter
 
 
 class _BatchNorm(Module):
@@ -33,9 +33,9 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self):
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean.array[...] = 0
+            self.running_var.array[...] = 1
+            self.num_batches_tracked.array[...] = 0
 
     def reset_parameters(self):
         self.reset_running_stats()
@@ -62,7 +62,7 @@ class _BatchNorm(Module):
             check_input_dtype(self.name, x, self.weight)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked.array += 1
             if self.momentum is None:  # a cumulative moving average, as torch
                 factor = 1.0 / float(self.num_batches_tracked.item())
         # With no running statistics the batch's own are used in eval() too, as torch does.

@@ -1,10 +1,11 @@
 import math
 
+from ..._utils import pair
 from .. import functional as F
 from .. import init
-from ..functional.conv import check_conv_input, check_output_padding, conv_geometry, conv_transpose2d_output_hw, pair
+from ..functional.conv import apply_conv2d, check_output_padding, conv_geometry, conv_transpose2d_output_hw
 from ..module import Module
-from .linear import check_input_dtype, empty_parameter
+from ..parameter import check_input_dtype, empty_parameter
 
 
 class _ConvBase(Module):
@@ -87,9 +88,8 @@ class Conv2d(_ConvBase):
         self._geometry = conv_geometry(self.kernel_size, self.stride, self.padding, self.dilation, groups)
 
     def forward(self, x):
-        check_conv_input(self.name, x, self.in_channels, self.kernel_size, self._geometry)
         check_input_dtype(self.name, x, self.weight)
-        return F.conv2d(x, self.weight, self.bias, self.stride, self._geometry.padding, self.dilation, self.groups)
+        return apply_conv2d(self.name, x, self.weight, self.bias, self._geometry)
 
 
 class ConvTranspose2d(_ConvBase):

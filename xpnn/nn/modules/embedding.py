@@ -1,7 +1,7 @@
 from .. import init
 from ..functional.embedding import embedding
 from ..module import Module
-from .linear import empty_parameter
+from ..parameter import empty_parameter
 
 
 class Embedding(Module):
@@ -26,7 +26,7 @@ class Embedding(Module):
     def reset_parameters(self):
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            self.weight.array[self.padding_idx] = 0
 
     def forward(self, input):
         return embedding(input, self.weight, self.padding_idx, name=self.name)

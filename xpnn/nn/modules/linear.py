@@ -1,25 +1,9 @@
 import math
 
-import numpy as np
-
-from ... import backend as _backend
 from .. import functional as F
 from .. import init
 from ..module import Module
-from ..parameter import Parameter
-
-
-def empty_parameter(*shape, dtype=np.float32):
-    """A parameter of the current backend, to be filled by an init function."""
-    return Parameter(_backend.current_backend().xp.empty(shape, dtype=dtype))
-
-
-def check_input_dtype(layer, x, weight):
-    if x.dtype != weight.dtype:
-        raise TypeError(
-            f"{layer}: input dtype {x.dtype} does not match the layer's dtype {weight.dtype}; "
-            f"convert the input (x.float() / x.double()) or the model (model.float() / model.double())"
-        )
+from ..parameter import check_input_dtype, empty_parameter
 
 
 class Identity(Module):

@@ -1,7 +1,8 @@
 """Loss layers with torch.nn's names, arguments and defaults; class weights are buffers, as in torch (so they
 are in the state_dict and move with ``.to()``)."""
 
-from ...autograd.tensor import Tensor, tensor
+from ..._tensor import Tensor
+from ...creation import tensor
 from .. import functional as F
 from ..functional.loss import check_reduction
 from ..module import Module

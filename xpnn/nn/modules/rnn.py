@@ -6,12 +6,14 @@ import math
 import numbers
 import warnings
 
-from ...autograd.tensor import Tensor, cat, stack
+from ..._tensor import Tensor
+from ...backend import backend_of
+from ...functions import cat, stack
 from .. import functional as F
 from .. import init
 from ..functional.rnn import GRUFunction, LSTMFunction, RNNFunction
 from ..module import Module
-from .linear import check_input_dtype, empty_parameter
+from ..parameter import check_input_dtype, empty_parameter
 
 
 def _check_sizes(name, input_size, hidden_size):
@@ -133,7 +135,7 @@ class RNNBase(Module):
         n = self.kernel.n_states
         shape = (self.num_layers * self.num_directions, batch, self.hidden_size)
         if hx is None:
-            zeros = Tensor(x._backend().xp.zeros(shape, dtype=x.dtype))
+            zeros = Tensor(backend_of(x.array).xp.zeros(shape, dtype=x.dtype))
             return [zeros] * n
         given = hx if n > 1 else (hx,)
         if n > 1 and (not isinstance(hx, (tuple, list)) or len(hx) != n):
@@ -261,7 +263,7 @@ class RNNCellBase(Module):
     def _states(self, hx, batch, batched, x):
         n = self.kernel.n_states
         if hx is None:
-            zeros = Tensor(x._backend().xp.zeros((batch, self.hidden_size), dtype=x.dtype))
+            zeros = Tensor(backend_of(x.array).xp.zeros((batch, self.hidden_size), dtype=x.dtype))
             return [zeros] * n
         if n > 1 and (not isinstance(hx, (tuple, list)) or len(hx) != n):
             raise TypeError(f"{self.name}: expected the state as a tuple (h, c), got {type(hx).__name__}")

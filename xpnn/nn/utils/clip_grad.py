@@ -8,7 +8,8 @@ import math
 import numbers
 
 from ... import backend as _backend
-from ...autograd.tensor import Tensor, tensor
+from ..._tensor import Tensor
+from ...creation import tensor
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
@@ -52,8 +53,8 @@ def _grads(parameters):
     for p in parameters:
         if not isinstance(p, Tensor):
             raise TypeError(f"clip_grad: expected Tensors (parameters), got {type(p).__name__}")
-        if p.grad is not None and p.grad.data.size:
-            grads.append(p.grad.data)
+        if p.grad is not None and p.grad.array.size:
+            grads.append(p.grad.array)
     return grads
 
 

@@ -1,18 +1,22 @@
-"""Tensor: one array of the current backend, plus what autograd needs (grad, requires_grad, creator)."""
+"""Tensor: one array of a backend, plus what autograd needs (grad, requires_grad, creator).
+
+Its methods call the ops (``xpnn/ops``), which are Functions of the autograd engine (``xpnn/autograd``); the
+engine refers back to this class only through the one reference that :func:`bind_tensor_class` sets below.
+"""
 
 import collections
-import numbers
 
 import numpy as np
 
-from .. import backend as _backend
-from ..ops import arithmetic as A
-from ..ops import math as M
-from ..ops import reduction as R
-from ..ops import shape as S
-from .function import Function
-from .function import backward as _run_backward
-from .grad_mode import is_grad_enabled, no_grad
+from ._utils import is_float, normalize_dims, shape_args
+from .autograd.function import backward as _run_backward
+from .autograd.function import bind_tensor_class, is_scalar, python_scalar
+from .autograd.grad_mode import is_grad_enabled
+from .backend import backend_of, get_array_module, parse_to
+from .ops import arithmetic as A
+from .ops import elementwise as E
+from .ops import reduction as R
+from .ops import shape as S
 
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
 
@@ -26,7 +30,7 @@ class Tensor:
         self.grad = None
         self.creator = None
         self.requires_grad = bool(requires_grad)
-        if requires_grad and not _is_float(data.dtype):
+        if requires_grad and not is_float(data.dtype):
             raise TypeError(f"only floating point tensors can require grad, got dtype {data.dtype}")
 
     @classmethod
@@ -46,24 +50,24 @@ class Tensor:
     # -- facts ---------------------------------------------------------------------------------------------
     @property
     def shape(self):
-        return tuple(self.data.shape)
+        return tuple(self.array.shape)
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     def dim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     def size(self, dim=None):
         return self.shape if dim is None else self.shape[dim]
 
     def numel(self):
-        return int(self.data.size)
+        return int(self.array.size)
 
     def __len__(self):
         if not self.ndim:
@@ -73,10 +77,7 @@ class Tensor:
     @property
     def backend(self):
         """Name of the backend this tensor's data lives on."""
-        return self._backend().name
-
-    def _backend(self):
-        return _backend.backend_of(self.data)
+        return backend_of(self.array).name
 
     @property
     def is_leaf(self):
@@ -90,41 +91,41 @@ class Tensor:
     # -- leaving autograd / moving ------------------------------------------------------------------------
     def numpy(self):
         """A host numpy array with this tensor's values (a copy when the data is on a device)."""
-        return self._backend().to_host(self.data)
+        return backend_of(self.array).to_host(self.array)
 
     def item(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
-        return self.data.reshape(()).item() if hasattr(self.data, "item") else self.numpy().item()
+        return self.array.reshape(()).item() if hasattr(self.array, "item") else self.numpy().item()
 
     def tolist(self):
         return self.numpy().tolist()
 
     def detach(self):
         """The same data, cut from the graph (no gradient flows back through it)."""
-        return Tensor(self.data)
+        return Tensor(self.array)
 
     def requires_grad_(self, requires_grad=True):
-        if requires_grad and not _is_float(self.dtype):
+        if requires_grad and not is_float(self.dtype):
             raise TypeError(f"only floating point tensors can require grad, got dtype {self.dtype}")
         self.requires_grad = requires_grad
         return self
 
-    def to(self, target):
-        """``to("cupy")``/``to("numpy")`` moves the data; ``to(dtype)`` converts it (differentiably)."""
-        if isinstance(target, str) and target in _backend._BACKENDS:
-            dest = _backend.get_backend_object(target)
+    def to(self, *args, **kwargs):
+        """``to("cupy")``/``to("numpy")`` (or "cuda"/"cpu") moves the data; ``to(dtype)`` converts it
+        (differentiably); ``to(device, dtype)`` and ``to(other_tensor)`` do both, as in torch."""
+        dest, dtype = parse_to(*args, **kwargs)
+        out = self
+        if dest is not None and dest is not backend_of(self.array):
             dest.check_available()
-            if dest is self._backend():
-                return self
-            return Tensor(dest.asarray(self.numpy()), requires_grad=self.requires_grad)
-        return self.astype(target)
+            out = Tensor(dest.asarray(self.numpy()), requires_grad=self.requires_grad)
+        return out.astype(dtype) if dtype is not None else out
 
     def astype(self, dtype):
         dtype = np.dtype(dtype)
         if dtype == self.dtype:
             return self
-        return Cast(dtype)(self)
+        return E.CastFunction(dtype)(self)
 
     def float(self):
         return self.astype(np.float32)
@@ -136,7 +137,7 @@ class Tensor:
         return self.astype(np.int64)
 
     def clone(self):
-        return Clone()(self)
+        return E.CloneFunction()(self)
 
     # -- autograd ------------------------------------------------------------------------------------------
     def backward(self, grad=None, retain_graph=False):
@@ -153,52 +154,54 @@ class Tensor:
         if self.grad is None:
             self.grad = Tensor(g if owned else g.copy())
         else:
-            self.grad.data += g
+            self.grad.array += g
 
     def zero_(self):
-        self.data[...] = 0
+        self.array[...] = 0
         return self
 
     # -- arithmetic ----------------------------------------------------------------------------------------
     def __add__(self, other):
-        return A.AddScalar(_py(other))(self) if _is_scalar(other) else A.Add()(self, other)
+        return A.AddScalarFunction(python_scalar(other))(self) if is_scalar(other) else A.AddFunction()(self, other)
 
     __radd__ = __add__
 
     def __sub__(self, other):
-        return A.AddScalar(-_py(other))(self) if _is_scalar(other) else A.Sub()(self, other)
+        return A.AddScalarFunction(-python_scalar(other))(self) if is_scalar(other) else A.SubFunction()(self, other)
 
     def __rsub__(self, other):
-        return A.RSubScalar(_py(other))(self) if _is_scalar(other) else A.Sub()(other, self)
+        return A.RSubScalarFunction(python_scalar(other))(self) if is_scalar(other) else A.SubFunction()(other, self)
 
     def __mul__(self, other):
-        return A.MulScalar(_py(other))(self) if _is_scalar(other) else A.Mul()(self, other)
+        return A.MulScalarFunction(python_scalar(other))(self) if is_scalar(other) else A.MulFunction()(self, other)
 
     __rmul__ = __mul__
 
     def __truediv__(self, other):
-        return A.MulScalar(1.0 / _py(other))(self) if _is_scalar(other) else A.Div()(self, other)
+        return (
+            A.MulScalarFunction(1.0 / python_scalar(other))(self) if is_scalar(other) else A.DivFunction()(self, other)
+        )
 
     def __rtruediv__(self, other):
-        return A.RDivScalar(_py(other))(self) if _is_scalar(other) else A.Div()(other, self)
+        return A.RDivScalarFunction(python_scalar(other))(self) if is_scalar(other) else A.DivFunction()(other, self)
 
     def __neg__(self):
-        return A.Neg()(self)
+        return A.NegFunction()(self)
 
     def __pos__(self):
         return self
 
     def __pow__(self, other):
-        return A.PowScalar(_py(other))(self) if _is_scalar(other) else A.Pow()(self, other)
+        return A.PowScalarFunction(python_scalar(other))(self) if is_scalar(other) else A.PowFunction()(self, other)
 
     def __rpow__(self, other):
-        return A.RPowScalar(_py(other))(self) if _is_scalar(other) else A.Pow()(other, self)
+        return A.RPowScalarFunction(python_scalar(other))(self) if is_scalar(other) else A.PowFunction()(other, self)
 
     def __matmul__(self, other):
-        return A.MatMul()(self, other)
+        return A.MatMulFunction()(self, other)
 
     def __rmatmul__(self, other):
-        return A.MatMul()(other, self)
+        return A.MatMulFunction()(other, self)
 
     def pow(self, exponent):
         return self**exponent
@@ -208,9 +211,9 @@ class Tensor:
 
     # -- comparisons (no gradient) ------------------------------------------------------------------------
     def _compare(self, other, op):
-        other = other.data if isinstance(other, Tensor) else _py(other)
-        _backend.get_array_module(self.data, None if _is_scalar(other) else other)
-        return Tensor(op(self.data, other))
+        other = other.array if isinstance(other, Tensor) else python_scalar(other)
+        get_array_module(self.array, None if is_scalar(other) else other)
+        return Tensor(op(self.array, other))
 
     def __eq__(self, other):
         return self._compare(other, lambda a, b: a == b)
@@ -237,14 +240,14 @@ class Tensor:
         return self._compare(other, lambda a, b: a | b)
 
     def __invert__(self):
-        return Tensor(~self.data)
+        return Tensor(~self.array)
 
     __hash__ = object.__hash__
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise RuntimeError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous; use .any() or .all()"
+                f"the truth value of a tensor with {self.array.size} elements is ambiguous; use .any() or .all()"
             )
         return bool(self.item())
 
@@ -255,48 +258,48 @@ class Tensor:
         return int(self.item())
 
     def any(self):
-        return Tensor(self.data.any())
+        return Tensor(self.array.any())
 
     def all(self):
-        return Tensor(self.data.all())
+        return Tensor(self.array.all())
 
     # -- elementwise math ---------------------------------------------------------------------------------
     def exp(self):
-        return M.Exp()(self)
+        return E.ExpFunction()(self)
 
     def log(self):
-        return M.Log()(self)
+        return E.LogFunction()(self)
 
     def sqrt(self):
-        return M.Sqrt()(self)
+        return E.SqrtFunction()(self)
 
     def abs(self):
-        return M.Abs()(self)
+        return E.AbsFunction()(self)
 
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise ValueError("clamp() needs at least one of min and max")
-        return M.Clamp(min, max)(self)
+        return E.ClampFunction(min, max)(self)
 
     clip = clamp
 
     def tanh(self):
-        return M.Tanh()(self)
+        return E.TanhFunction()(self)
 
     def sigmoid(self):
-        return M.Sigmoid()(self)
+        return E.SigmoidFunction()(self)
 
     def relu(self):
-        return M.ReLU()(self)
+        return E.ReLUFunction()(self)
 
     # -- reductions ----------------------------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False):
-        return R.Sum(dim, keepdim)(self)
+        return R.SumFunction(dim, keepdim)(self)
 
     def mean(self, dim=None, keepdim=False):
-        if not _is_float(self.dtype):
+        if not is_float(self.dtype):
             raise TypeError(f"mean() needs a floating point tensor, got dtype {self.dtype}; use .float() first")
-        return R.Mean(dim, keepdim)(self)
+        return R.MeanFunction(dim, keepdim)(self)
 
     def max(self, dim=None, keepdim=False):
         """Without dim: the largest value. With dim: (values, indices) along dim, as torch.max."""
@@ -306,11 +309,11 @@ class Tensor:
         return self._extreme(dim, keepdim, "min")
 
     def _extreme(self, dim, keepdim, mode):
-        if self.data.size == 0:
+        if self.array.size == 0:
             raise RuntimeError(f"{mode}() of an empty tensor")
         if dim is None:
-            return R.MaxAll(None, False, mode)(self)
-        return MaxResult(*R.MaxDim(dim, keepdim, mode)(self))
+            return R.MaxAllFunction(None, False, mode)(self)
+        return MaxResult(*R.MaxDimFunction(dim, keepdim, mode)(self))
 
     def argmax(self, dim=None, keepdim=False):
         return self._arg(dim, keepdim, "argmax")
@@ -319,25 +322,25 @@ class Tensor:
         return self._arg(dim, keepdim, "argmin")
 
     def _arg(self, dim, keepdim, name):
-        xp = _backend.get_array_module(self.data)
+        xp = get_array_module(self.array)
         if dim is None:
-            return Tensor(getattr(xp, name)(self.data).astype(np.int64))
-        axis = R.normalize_dims(dim, self.ndim)[0]
-        out = getattr(xp, name)(self.data, axis=axis)
+            return Tensor(getattr(xp, name)(self.array).astype(np.int64))
+        axis = normalize_dims(dim, self.ndim)[0]
+        out = getattr(xp, name)(self.array, axis=axis)
         return Tensor((xp.expand_dims(out, axis) if keepdim else out).astype(np.int64))
 
     # -- shape ---------------------------------------------------------------------------------------------
     def reshape(self, *shape):
-        shape = _shape_args(shape)
+        shape = shape_args(shape)
         if shape == self.shape:
             return self
         try:
-            target = _infer_shape(shape, self.data.size)
+            target = _infer_shape(shape, self.array.size)
         except ValueError:
             raise ValueError(
-                f"cannot reshape a tensor of shape {self.shape} ({self.data.size} elements) into shape {shape}"
+                f"cannot reshape a tensor of shape {self.shape} ({self.array.size} elements) into shape {shape}"
             ) from None
-        return S.Reshape(target)(self)
+        return S.ReshapeFunction(target)(self)
 
     view = reshape
 
@@ -351,19 +354,19 @@ class Tensor:
         return self.reshape(self.shape[:s] + (n,) + self.shape[e + 1 :])
 
     def permute(self, *dims):
-        dims = _shape_args(dims)
+        dims = shape_args(dims)
         if sorted(d % self.ndim for d in dims) != list(range(self.ndim)):
             raise ValueError(f"permute{dims} is not a permutation of the {self.ndim} dimensions of shape {self.shape}")
-        return S.Permute([d % self.ndim for d in dims])(self)
+        return S.PermuteFunction([d % self.ndim for d in dims])(self)
 
     def transpose(self, dim0, dim1):
         axes = list(range(self.ndim))
         axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
-        return S.Permute(axes)(self)
+        return S.PermuteFunction(axes)(self)
 
     @property
     def T(self):
-        return S.Permute(range(self.ndim)[::-1])(self)
+        return S.PermuteFunction(range(self.ndim)[::-1])(self)
 
     def unsqueeze(self, dim):
         dim = dim % (self.ndim + 1)
@@ -378,62 +381,21 @@ class Tensor:
         return self.reshape(self.shape[:dim] + self.shape[dim + 1 :])
 
     def expand(self, *shape):
-        shape = _shape_args(shape)
+        shape = shape_args(shape)
         lead = len(shape) - self.ndim
         shape = tuple(self.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
-        return S.BroadcastTo(shape)(self)
+        return S.BroadcastToFunction(shape)(self)
 
     def __getitem__(self, index):
-        return S.GetItem(_index_arrays(index, self.data))(self)
+        return S.GetItemFunction(_index_arrays(index, self.array))(self)
 
     def __setitem__(self, index, value):
         if self.requires_grad and self.creator is None and is_grad_enabled():
             raise RuntimeError("in-place assignment to a leaf tensor that requires grad; wrap it in xpnn.no_grad()")
-        value = value.data if isinstance(value, Tensor) else value
-        if not _is_scalar(value):
-            _backend.get_array_module(self.data, value)
-        self.data[_index_arrays(index, self.data)] = value
-
-
-class Cast(Function):
-    def __init__(self, dtype):
-        self.dtype = dtype
-
-    def forward(self, x):
-        self.in_dtype = x.dtype
-        return x.astype(self.dtype)
-
-    def backward(self, g):
-        return g.astype(self.in_dtype)
-
-
-class Clone(Function):
-    """A copy of the data that stays in the graph."""
-
-    def forward(self, x):
-        return x.copy()
-
-    def backward(self, g):
-        return g
-
-
-def _is_float(dtype):
-    return np.dtype(dtype).kind == "f"
-
-
-def _is_scalar(x):
-    return isinstance(x, numbers.Number) and not isinstance(x, np.ndarray)
-
-
-def _py(x):
-    # numpy scalars (np.float64(2.0)) would promote float32 data to float64 (NumPy 2); Python scalars do not.
-    return x.item() if isinstance(x, np.generic) else x
-
-
-def _shape_args(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = shape[0]
-    return tuple(int(n) for n in shape)
+        value = value.array if isinstance(value, Tensor) else value
+        if not is_scalar(value):
+            get_array_module(self.array, value)
+        self.array[_index_arrays(index, self.array)] = value
 
 
 def _infer_shape(shape, size):
@@ -457,87 +419,16 @@ def _index_arrays(index, data):
     index tensors on CUDA data)."""
     items = index if isinstance(index, tuple) else (index,)
     out = []
-    backend = _backend.backend_of(data)
+    backend = backend_of(data)
     for i in items:
         if isinstance(i, Tensor):
-            i = i.data
+            i = i.array
         if isinstance(i, (list, np.ndarray)) and not isinstance(i, backend.array_types):
             i = backend.asarray(np.asarray(i))
         elif hasattr(i, "shape") and not isinstance(i, np.generic):
-            _backend.get_array_module(data, i)
+            get_array_module(data, i)
         out.append(i)
     return tuple(out) if isinstance(index, tuple) else out[0]
 
 
-def as_tensor_like(x, inputs):
-    """Wrap a non-Tensor operand of an op (a numpy/cupy array, list or number) as a constant Tensor."""
-    if isinstance(x, Tensor):
-        return x
-    # Constants go where the op's tensor operands are (the current backend when there are none).
-    ref = next((t for t in inputs if isinstance(t, Tensor)), None)
-    backend = ref._backend() if ref is not None else _backend.current_backend()
-    if _is_scalar(x):
-        dtype = ref.dtype if ref is not None and _is_float(ref.dtype) else None
-        return Tensor(backend.asarray(_py(x), dtype=dtype))
-    if isinstance(x, (list, tuple)):
-        return Tensor(backend.asarray(np.asarray(x)))
-    _backend.backend_of(x)  # a clear error for things that are not arrays at all
-    return Tensor(x)
-
-
-def tensor(data, requires_grad=False, dtype=None, backend=None):
-    """A new leaf Tensor on the current backend (or ``backend``) holding a copy of ``data``.
-
-    Python floats become float32 (the default float type); numpy arrays keep their dtype, as in torch.
-    """
-    dest = _backend.get_backend_object(backend) if backend else _backend.current_backend()
-    dtype = np.dtype(dtype) if dtype is not None else None
-    if isinstance(data, Tensor):
-        data = data.data
-    if isinstance(data, dest.array_types):
-        arr = data.astype(dtype) if dtype is not None else data.copy()
-    elif hasattr(data, "dtype") and not isinstance(data, (np.ndarray, np.generic)):
-        arr = dest.asarray(_backend.backend_of(data).to_host(data), dtype=dtype)
-    else:
-        host = np.array(data, dtype=dtype)
-        if dtype is None and host.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)):
-            host = host.astype(np.float32)
-        arr = dest.asarray(host)
-    return Tensor(arr, requires_grad=requires_grad)
-
-
-def zeros(*shape, dtype=np.float32, requires_grad=False):
-    return Tensor(_backend.current_backend().xp.zeros(_shape_args(shape), dtype=dtype), requires_grad)
-
-
-def ones(*shape, dtype=np.float32, requires_grad=False):
-    return Tensor(_backend.current_backend().xp.ones(_shape_args(shape), dtype=dtype), requires_grad)
-
-
-def cat(tensors, dim=0):
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError("cat() needs at least one tensor")
-    _check_same_shape_except(tensors, dim, "cat")
-    return S.Cat(dim)(*tensors)
-
-
-def stack(tensors, dim=0):
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError("stack() needs at least one tensor")
-    shapes = {tuple(t.shape) for t in tensors}
-    if len(shapes) > 1:
-        raise ValueError(f"stack() needs tensors of one shape, got shapes {[tuple(t.shape) for t in tensors]}")
-    return S.Stack(dim)(*tensors)
-
-
-def _check_same_shape_except(tensors, dim, name):
-    shapes = [tuple(t.shape) for t in tensors]
-    ndim = len(shapes[0])
-    d = dim % ndim if ndim else 0
-    if any(len(s) != ndim or s[:d] + s[d + 1 :] != shapes[0][:d] + shapes[0][d + 1 :] for s in shapes):
-        raise ValueError(f"{name}() along dim {dim} needs tensors whose other dimensions match, got shapes {shapes}")
-
-
-__all__ = ["Tensor", "tensor", "zeros", "ones", "cat", "stack", "no_grad"]
+bind_tensor_class(Tensor)

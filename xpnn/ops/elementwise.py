@@ -1,52 +1,53 @@
-"""Unary elementwise math."""
+"""Elementwise math of one tensor (exp, log, clamp, ...), dtype casts and copies."""
 
-from ..autograd.function import Function, xp_of
+from ..autograd.function import Function
+from ..backend import get_array_module
 
 
-class Exp(Function):
+class ExpFunction(Function):
     def forward(self, x):
-        self.y = xp_of(x).exp(x)
+        self.y = get_array_module(x).exp(x)
         return self.y
 
     def backward(self, g):
         return g * self.y
 
 
-class Log(Function):
+class LogFunction(Function):
     def forward(self, x):
         self.x = x
-        return xp_of(x).log(x)
+        return get_array_module(x).log(x)
 
     def backward(self, g):
         return g / self.x
 
 
-class Sqrt(Function):
+class SqrtFunction(Function):
     def forward(self, x):
-        self.y = xp_of(x).sqrt(x)
+        self.y = get_array_module(x).sqrt(x)
         return self.y
 
     def backward(self, g):
         return g / (2 * self.y)
 
 
-class Abs(Function):
+class AbsFunction(Function):
     def forward(self, x):
         self.x = x
-        return xp_of(x).abs(x)
+        return get_array_module(x).abs(x)
 
     def backward(self, g):
-        return g * xp_of(g).sign(self.x)
+        return g * get_array_module(g).sign(self.x)
 
 
-class Clamp(Function):
+class ClampFunction(Function):
     """Gradient passes where min <= x <= max (boundaries included), as in torch."""
 
     def __init__(self, min=None, max=None):
         self.min, self.max = min, max
 
     def forward(self, x):
-        xp = xp_of(x)
+        xp = get_array_module(x)
         self.x = x
         return xp.clip(x, self.min, self.max)
 
@@ -59,18 +60,18 @@ class Clamp(Function):
         return g * keep
 
 
-class Tanh(Function):
+class TanhFunction(Function):
     def forward(self, x):
-        self.y = xp_of(x).tanh(x)
+        self.y = get_array_module(x).tanh(x)
         return self.y
 
     def backward(self, g):
         return g * (1 - self.y * self.y)
 
 
-class Sigmoid(Function):
+class SigmoidFunction(Function):
     def forward(self, x):
-        xp = xp_of(x)
+        xp = get_array_module(x)
         # 0.5 * (1 + tanh(x / 2)) is sigmoid without exp overflow for large |x|.
         self.y = 0.5 * (1 + xp.tanh(0.5 * x))
         return self.y
@@ -79,11 +80,33 @@ class Sigmoid(Function):
         return g * self.y * (1 - self.y)
 
 
-class ReLU(Function):
+class ReLUFunction(Function):
     def forward(self, x):
-        xp = xp_of(x)
+        xp = get_array_module(x)
         self.y = xp.maximum(x, 0)
         return self.y
 
     def backward(self, g):
         return g * (self.y > 0)
+
+
+class CastFunction(Function):
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, x):
+        self.in_dtype = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, g):
+        return g.astype(self.in_dtype)
+
+
+class CloneFunction(Function):
+    """A copy of the data that stays in the graph."""
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, g):
+        return g

@@ -1,0 +1,50 @@
+"""Small helpers that every layer may use: argument normalisation, shape arithmetic and dtype checks.
+
+Nothing here imports from xpnn, so ops, Tensor, nn and optim all take from it without borrowing from a sibling.
+"""
+
+import numpy as np
+
+
+def is_float(dtype):
+    return np.dtype(dtype).kind == "f"
+
+
+def shape_args(shape):
+    """``f(2, 3)`` or ``f((2, 3))`` or ``f([2, 3])`` -> (2, 3)."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(n) for n in shape)
+
+
+def pair(value, what, minimum=0):
+    """An int or a pair of ints -> (height, width), each >= minimum."""
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(values) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        raise TypeError(f"{what} must be an int or a pair of ints, got {value!r}")
+    if any(v < minimum for v in values):
+        raise ValueError(f"{what} must be >= {minimum}, got {value!r}")
+    return values
+
+
+def normalize_dims(dim, ndim):
+    """``dim`` (None, int or tuple, negatives allowed) -> sorted tuple of non-negative axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    out = []
+    for d in dims:
+        if not -max(ndim, 1) <= d < max(ndim, 1):
+            raise IndexError(f"dimension {d} is out of range for a tensor with {ndim} dimensions")
+        out.append(d % max(ndim, 1))
+    return tuple(sorted(set(out)))
+
+
+def sum_to(g, shape):
+    """Reduce a broadcast gradient ``g`` back to ``shape`` (the shape of the input that was broadcast)."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
+    g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
