@@ -36,11 +36,11 @@ def main(argv=None):
     xpnn.set_backend(args.backend)
     xpnn.manual_seed(args.seed)
     train_set, test_set, eval_name = common.mnist_splits(args)
+    model = make_mlp()
     train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, seed=args.seed)
     test_loader = DataLoader(test_set, batch_size=1000)
     print(f"{TITLE} on {xpnn.get_backend()}: {len(train_set):,} training images, {len(test_set):,} {eval_name}")
 
-    model = make_mlp()
     optimizer = xpnn.optim.Adam(model.parameters(), lr=args.lr)
     loss_fn = nn.CrossEntropyLoss()
     first_epoch, history = common.resume_or_start(args, model, optimizer, train_loader)

@@ -45,11 +45,11 @@ def main(argv=None):
     xpnn.set_backend(args.backend)
     xpnn.manual_seed(args.seed)
     train_set, test_set, eval_name = common.mnist_splits(args)
+    model = RowLSTM()
     train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, seed=args.seed)
     test_loader = DataLoader(test_set, batch_size=1000)
     print(f"{TITLE} on {xpnn.get_backend()}: {len(train_set):,} training images, {len(test_set):,} {eval_name}")
 
-    model = RowLSTM()
     optimizer = xpnn.optim.Adam(model.parameters(), lr=args.lr)
     # The learning rate follows half a cosine from --lr down to 0 over the whole run, one step per batch.
     scheduler = xpnn.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs * len(train_loader))
@@ -65,7 +65,7 @@ def main(argv=None):
             loss = loss_fn(out, y)
             optimizer.zero_grad()
             loss.backward()
-            # A rare steep step through 28 time steps would otherwise throw the weights far off.
+            # Through 28 time steps an occasional gradient is large enough to throw the weights far off.
             nn.utils.clip_grad_norm_(model.parameters(), args.clip)
             optimizer.step()
             scheduler.step()
