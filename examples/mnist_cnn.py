@@ -11,9 +11,14 @@ image). Uses full MNIST when it is cached or can be downloaded, otherwise the of
 (8,000 training / 2,000 held-out real MNIST images).
 """
 
-from common import mnist_arg_parser, run_classifier
+import time
 
+import common
+from tqdm import tqdm
+
+import xpnn
 from xpnn import nn
+from xpnn.data import DataLoader
 
 
 def conv_bn_relu(in_channels, out_channels):
@@ -57,11 +62,49 @@ MODELS = {"cnn": (make_cnn, "CNN 4x conv-BN-ReLU, GAP"), "lenet": (make_lenet, "
 
 
 def main(argv=None):
-    parser = mnist_arg_parser(__doc__.splitlines()[0], save="runs/mnist_cnn.npz")
+    parser = common.mnist_arg_parser(__doc__.splitlines()[0], save="runs/mnist_cnn.npz")
     parser.add_argument("--model", choices=sorted(MODELS), default="cnn", help="network to train (default: cnn)")
     args = parser.parse_args(argv)
+    xpnn.set_backend(args.backend)
+    xpnn.manual_seed(args.seed)
+    train_set, test_set, eval_name = common.mnist_splits(args)
     make_model, title = MODELS[args.model]
-    return run_classifier(args, make_model, title)
+    model = make_model()  # takes the (N, 1, 28, 28) batches as they come, pixels in [0, 1]
+    train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, seed=args.seed)
+    test_loader = DataLoader(test_set, batch_size=1000)
+    print(f"{title} on {xpnn.get_backend()}: {len(train_set):,} training images, {len(test_set):,} {eval_name}")
+
+    optimizer = xpnn.optim.Adam(model.parameters(), lr=args.lr)
+    loss_fn = nn.CrossEntropyLoss()
+    first_epoch, history = common.resume_or_start(args, model, optimizer, train_loader)
+
+    for epoch in range(first_epoch, args.epochs + 1):
+        start, total_loss, seen = time.perf_counter(), 0.0, 0
+        model.train()  # BatchNorm normalises with each batch's statistics and updates its running ones
+        bar = tqdm(train_loader, desc=f"epoch {epoch}/{args.epochs}", leave=False, unit="batch")
+        for x, y in bar:
+            out = model(x)
+            loss = loss_fn(out, y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total_loss += loss.item() * len(y)
+            seen += len(y)
+            bar.set_postfix(loss=f"{total_loss / seen:.4f}")
+        accuracy = common.evaluate(model, test_loader)  # in eval mode: BatchNorm uses the running statistics
+        history["loss"].append(total_loss / seen)
+        history["accuracy"].append(accuracy)
+        print(
+            f"epoch {epoch:2d}  loss {total_loss / seen:.4f}  {eval_name} accuracy {accuracy:.2%}  "
+            f"({time.perf_counter() - start:.1f} s)"
+        )
+        common.save_checkpoint(args, epoch, history, model, optimizer, train_loader)
+
+    print(f"final {eval_name} accuracy: {history['accuracy'][-1]:.2%}")
+    common.save_model(model, args.save)
+    if args.plot is not None:
+        common.plot_history(history, args, title)
+    return history
 
 
 if __name__ == "__main__":

@@ -17,15 +17,12 @@ state carried from one chunk to the next with ``detach()`` so gradients stop at 
 import argparse
 import math
 import os
-import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-
-import xpnn  # noqa: E402
-from xpnn import nn  # noqa: E402
+import xpnn
+from xpnn import nn
 
 DT = 0.1  # time between samples
 OMEGA = (1.0, 3.0)  # angular frequency range: periods of 21 to 63 samples

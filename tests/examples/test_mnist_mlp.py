@@ -1,24 +1,14 @@
 """The README's main command, shortened: the MLP example trains on the offline sample, saves, and resumes."""
 
-import os
-import sys
-
 import numpy as np
 import pytest
 
 import xpnn
 
-EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
-
 
 @pytest.fixture
-def mnist_mlp(monkeypatch, tmp_path):
-    monkeypatch.syspath_prepend(EXAMPLES)
-    monkeypatch.setenv("XPNN_DATA", str(tmp_path / "cache"))
-    sys.modules.pop("mnist_mlp", None)
-    import mnist_mlp
-
-    return mnist_mlp
+def mnist_mlp(load_example):
+    return load_example("mnist_mlp")
 
 
 def test_one_epoch_on_the_offline_sample_learns_and_saves(mnist_mlp, tmp_path, capsys):
