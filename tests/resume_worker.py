@@ -10,18 +10,14 @@ StepLR on shuffled synthetic batches.
 """
 
 import argparse
-import os
-import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-import xpnn  # noqa: E402
-from xpnn import nn  # noqa: E402
-from xpnn.data import DataLoader, TensorDataset  # noqa: E402
-from xpnn.optim import Adam  # noqa: E402
-from xpnn.optim.lr_scheduler import StepLR  # noqa: E402
+import xpnn
+from xpnn import nn
+from xpnn.data import DataLoader, TensorDataset
+from xpnn.optim import Adam
+from xpnn.optim.lr_scheduler import StepLR
 
 
 def build():

@@ -13,8 +13,13 @@ WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "resume_worker
 N, M = 7, 6  # 5 batches an epoch: the checkpoint is taken mid-epoch, and the resumed run crosses an epoch
 
 
+ROOT = os.path.dirname(os.path.dirname(WORKER))
+
+
 def _run(*args):
-    result = subprocess.run([sys.executable, WORKER, *map(str, args)], capture_output=True, text=True, timeout=120)
+    # -m from the repository root, so the worker imports the strict stand-in as tests.strict_backend
+    command = [sys.executable, "-m", "tests.resume_worker", *map(str, args)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert result.returncode == 0, f"resume_worker.py {' '.join(map(str, args))} failed:\n{result.stderr}"
 
 

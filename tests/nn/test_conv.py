@@ -1,3 +1,4 @@
+import importlib.util
 import math
 import os
 import sys
@@ -186,14 +187,16 @@ def test_wrong_dtype_and_bad_arguments(backend):
 
 
 def _example_models():
-    """make_lenet / make_cnn of examples/mnist_cnn.py."""
+    """make_lenet / make_cnn of examples/mnist_cnn.py, loaded from its file (examples are scripts, not a package)."""
     examples = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
-    sys.path.insert(0, examples)
+    sys.path.insert(0, examples)  # the script imports its sibling common.py, as it does when Python runs it
     try:
-        import mnist_cnn
+        spec = importlib.util.spec_from_file_location("mnist_cnn", os.path.join(examples, "mnist_cnn.py"))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
     finally:
         sys.path.remove(examples)
-    return mnist_cnn
+    return module
 
 
 def _torch_twin(torch, model):
