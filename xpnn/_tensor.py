@@ -178,9 +178,7 @@ class Tensor:
     __rmul__ = __mul__
 
     def __truediv__(self, other):
-        return (
-            A.MulScalarFunction(1.0 / python_scalar(other))(self) if is_scalar(other) else A.DivFunction()(self, other)
-        )
+        return A.DivScalarFunction(python_scalar(other))(self) if is_scalar(other) else A.DivFunction()(self, other)
 
     def __rtruediv__(self, other):
         return A.RDivScalarFunction(python_scalar(other))(self) if is_scalar(other) else A.DivFunction()(other, self)

@@ -77,6 +77,20 @@ class MulScalarFunction(Function):
         return g * self.c
 
 
+class DivScalarFunction(Function):
+    """x / c: a true division, not a multiplication by 1/c, which would differ from torch in the last bit, turn
+    x / 0 into an error and x / 1e-39 into inf (1/1e-39 overflows float32)."""
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return x / self.c
+
+    def backward(self, g):
+        return g / self.c
+
+
 class RSubScalarFunction(Function):
     """c - x."""
 

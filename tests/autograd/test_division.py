@@ -1,0 +1,45 @@
+"""Division by a Python number divides (issue 11): bit-identical to torch, inf/nan for 0, no overflow of 1/c."""
+
+import numpy as np
+import pytest
+
+import xpnn
+
+torch = pytest.importorskip("torch")
+
+VALUES = [1.0, 2.0, 7.0, -5.5, 0.1, 1e-30, 3e38, 0.0]
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # 3e38 / 0.1 is inf, as in torch
+@pytest.mark.parametrize("divisor", [3, 7.0, 0.1, 1e-39, 1e30, 3.0000001, -2.5])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_tensor_divided_by_a_number_is_bit_identical_to_torch(backend, divisor, dtype):
+    x = xpnn.tensor(np.array(VALUES, dtype=dtype))
+    expected = (torch.tensor(np.array(VALUES, dtype=dtype)) / divisor).numpy()
+    got = (x / divisor).numpy()
+    assert got.dtype == expected.dtype
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+def test_dividing_by_a_tiny_number_does_not_overflow(backend):
+    assert (xpnn.tensor([1e-30]) / 1e-39).item() == (torch.tensor([1e-30]) / 1e-39).item() == 999999808.0
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
+def test_dividing_by_zero_gives_inf_and_nan_as_torch(backend):
+    x = xpnn.tensor([1.0, -1.0, 0.0], requires_grad=True)
+    y = x / 0
+    np.testing.assert_array_equal(y.numpy(), np.array([np.inf, -np.inf, np.nan], dtype=np.float32))
+    y.sum().backward()
+    t = torch.tensor([1.0, -1.0, 0.0], requires_grad=True)
+    (t / 0).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+def test_gradient_of_division_by_a_number_matches_torch(backend):
+    x = xpnn.tensor(np.array(VALUES[:5], dtype=np.float32), requires_grad=True)
+    t = torch.tensor(np.array(VALUES[:5], dtype=np.float32), requires_grad=True)
+    (x / 3).sum().backward()
+    (t / 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
