@@ -398,3 +398,156 @@ def test_loading_never_unpickles(tmp_path):
     with pytest.raises(CheckpointError, match="Object arrays cannot be loaded when allow_pickle=False"):
         xpnn.load(path)
     assert not os.path.exists(MARKER)
+
+
+# -- writing to paths behaves as writing the file in place (issue 11, item 3) -------------------------------------
+def test_a_read_only_file_is_refused_and_left_as_it_was(tmp_path):
+    path = tmp_path / "c.npz"
+    xpnn.save({"v": 1}, path)
+    os.chmod(path, 0o444)
+    with pytest.raises(PermissionError, match=f"read-only.*'{path}'"):
+        xpnn.save({"v": 2}, path)
+    assert xpnn.load(path) == {"v": 1}
+    assert os.stat(path).st_mode & 0o777 == 0o444
+    assert _temp_files(tmp_path) == []
+
+
+def test_an_existing_file_keeps_its_mode(tmp_path):
+    path = tmp_path / "c.npz"
+    xpnn.save({"v": 1}, path)
+    os.chmod(path, 0o600)
+    xpnn.save({"v": 2}, path)
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    assert xpnn.load(path) == {"v": 2}
+
+
+def test_saving_to_a_symlink_writes_its_target_and_keeps_the_link(tmp_path):
+    (tmp_path / "runs").mkdir()
+    target = tmp_path / "runs" / "real.npz"
+    xpnn.save({"v": 1}, target)
+    link = tmp_path / "latest.npz"
+    link.symlink_to(target)
+    xpnn.save({"v": 2}, link)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert xpnn.load(target) == {"v": 2}
+    assert _temp_files(tmp_path) == [] and _temp_files(tmp_path / "runs") == []
+
+
+def test_errors_name_the_path_given_not_the_temporary_file(tmp_path):
+    missing = tmp_path / "no_such_dir" / "c.npz"
+    with pytest.raises(FileNotFoundError) as info:
+        xpnn.save({"v": 1}, missing)
+    assert info.value.filename == str(missing) and ".tmp" not in str(info.value)
+    (tmp_path / "d").mkdir()
+    with pytest.raises(IsADirectoryError) as info:
+        xpnn.save({"v": 1}, tmp_path / "d")
+    assert info.value.filename == str(tmp_path / "d")
+    assert _temp_files(tmp_path) == [] and _temp_files(tmp_path / "d") == []
+
+
+def test_a_path_that_is_not_a_regular_file_is_written_in_place(tmp_path):
+    # A FIFO stands for /dev/null and devices: renaming a regular file over them (even as root) would replace them.
+    import io
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    xpnn.save({"v": np.ones(3)}, fifo)
+    reader.join(timeout=30)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    np.testing.assert_array_equal(xpnn.load(io.BytesIO(received[0]))["v"], np.ones(3))
+
+
+def test_a_self_referencing_container_is_a_clear_error(tmp_path):
+    state = {"epoch": 1}
+    state["self"] = state
+    with pytest.raises(ValueError, match=r"obj\['self'\] contains itself \(a reference cycle\)"):
+        xpnn.save(state, tmp_path / "c.npz")
+    items = [1]
+    items.append({"items": items})
+    with pytest.raises(ValueError, match=r"obj\[1\]\['items'\] contains itself"):
+        xpnn.save(items, tmp_path / "c.npz")
+    shared = np.ones(2)  # the same object twice (not a cycle) is fine
+    xpnn.save({"a": [shared], "b": [shared]}, tmp_path / "c.npz")
+    assert list(tmp_path.iterdir()) == [tmp_path / "c.npz"]
+
+
+# -- file objects, map_location, weights_only (issue 10) -----------------------------------------------------------
+def test_save_and_load_through_file_objects(tmp_path, backend):
+    import io
+
+    host, arrays = _arrays(backend)
+    obj = {"w": xpnn.tensor([[1.0, 2.0]], requires_grad=True), "arrays": arrays, "step": 3}
+    buffer = io.BytesIO()
+    xpnn.save(obj, buffer)
+    buffer.seek(0)
+    out = xpnn.load(buffer)
+    assert out["step"] == 3 and out["w"].requires_grad
+    for name, a in host.items():
+        np.testing.assert_array_equal(_host(out["arrays"][name]), a)
+    with open(tmp_path / "c.npz", "wb") as f:
+        xpnn.save(obj, f)
+    with open(tmp_path / "c.npz", "rb") as f:
+        np.testing.assert_array_equal(xpnn.load(f)["w"].numpy(), [[1.0, 2.0]])
+    assert xpnn.load(tmp_path / "c.npz")["step"] == 3  # the same bytes as a path
+
+
+def test_a_checkpoint_is_read_from_an_unseekable_stream(tmp_path):
+    xpnn.save({"w": np.arange(4)}, tmp_path / "c.npz")
+    with subprocess.Popen(["cat", str(tmp_path / "c.npz")], stdout=subprocess.PIPE) as cat:
+        out = xpnn.load(cat.stdout)
+    np.testing.assert_array_equal(out["w"], np.arange(4))
+
+
+def test_file_objects_of_the_wrong_kind_are_clear_errors(tmp_path):
+    import io
+
+    with open(tmp_path / "t.txt", "w") as f, pytest.raises(TypeError, match="binary writing.*text mode"):
+        xpnn.save({}, f)
+    with pytest.raises(TypeError, match="binary reading.*got an object of type int"):
+        xpnn.load(3)
+    with pytest.raises(CheckpointError, match="<BytesIO>: not an xpnn checkpoint"):
+        xpnn.load(io.BytesIO(b"not a zip"))
+
+
+def test_map_location_places_tensors_as_torch_does(tmp_path):
+    host = np.arange(3, dtype=np.float32)
+    with xpnn.use_backend("strict"):
+        xpnn.save({"t": xpnn.tensor(host), "a": xpnn.backend.current_backend().asarray(host)}, tmp_path / "s.npz")
+    xpnn.save({"t": xpnn.tensor(host)}, tmp_path / "n.npz")
+    for location in ("cpu", "numpy", xpnn.backend.resolve_backend("numpy")):
+        out = xpnn.load(tmp_path / "s.npz", map_location=location)
+        assert out["t"].backend == "numpy" and type(out["a"]) is np.ndarray
+    with xpnn.use_backend("strict"):
+        assert xpnn.load(tmp_path / "s.npz", "cpu")["t"].backend == "numpy"  # positional, as torch.load(f, "cpu")
+        # A dict maps the saving backend to another; what it does not name goes to the current backend.
+        assert xpnn.load(tmp_path / "s.npz", map_location={"strict": "cpu"})["t"].backend == "numpy"
+        assert xpnn.load(tmp_path / "n.npz", map_location={"strict": "cpu"})["t"].backend == "strict"
+        assert xpnn.load(tmp_path / "n.npz", map_location={"cpu": "strict"})["t"].backend == "strict"
+    seen = []
+
+    def keep_on_host(array, location):
+        seen.append((type(array), location))
+        return array
+
+    with xpnn.use_backend("strict"):
+        out = xpnn.load(tmp_path / "s.npz", map_location=keep_on_host)
+    assert out["t"].backend == "numpy" and seen == [(np.ndarray, "strict")] * 2
+    np.testing.assert_array_equal(out["t"].numpy(), host)
+    with pytest.raises(ValueError, match="unknown backend 'tpu'"):
+        xpnn.load(tmp_path / "s.npz", map_location="tpu")
+    with pytest.raises(TypeError, match="map_location or backend, not both"):
+        xpnn.load(tmp_path / "s.npz", map_location="cpu", backend="numpy")
+
+
+@pytest.mark.parametrize("weights_only", [None, True, False])
+def test_weights_only_is_accepted_and_loads_the_same(tmp_path, weights_only):
+    xpnn.save({"w": xpnn.tensor([1.0]), "epoch": 2, "name": "mlp"}, tmp_path / "c.npz")
+    out = xpnn.load(tmp_path / "c.npz", weights_only=weights_only)
+    assert out["epoch"] == 2 and out["name"] == "mlp" and out["w"].tolist() == [1.0]
+    with pytest.raises(TypeError, match="weights_only must be True, False or None"):
+        xpnn.load(tmp_path / "c.npz", weights_only="yes")

@@ -5,15 +5,20 @@ describing the structure (dict keys with their types, which leaves are Tensors, 
 Loading runs no code from the file: arrays are read with ``allow_pickle=False`` and the JSON only names a few
 fixed node types. Arrays are stored on the host, so a file saved on cupy loads on numpy and vice versa.
 
-Writing is atomic: the data goes to a temporary file in the same directory (named ``.<name>.<random>.tmp``), is
-flushed and fsync'ed, and only then renamed over ``path``. A crash mid-write leaves the previous checkpoint
-untouched (and, at worst, a stray temporary file that is not a valid checkpoint).
+Writing to a path is atomic: the data goes to a temporary file in the same directory (named
+``.<name>.<random>.tmp``), is flushed and fsync'ed, and only then renamed over ``path``. A crash mid-write leaves
+the previous checkpoint untouched (and, at worst, a stray temporary file that is not a valid checkpoint). The
+rename behaves like writing the file in place: a read-only file is refused, an existing file keeps its mode, and a
+symlink is written through to its target. File objects (``io.BytesIO``, ``open(..., "wb")``) are written directly.
 """
 
 import collections
 import contextlib
+import errno
+import io
 import json
 import os
+import stat
 import tempfile
 import zipfile
 
@@ -36,8 +41,8 @@ class CheckpointError(ValueError):
 
 
 # -- saving ----------------------------------------------------------------------------------------------------
-def save(obj, path):
-    """Write ``obj`` to ``path`` atomically (as torch.save, without pickle).
+def save(obj, f):
+    """Write ``obj`` to ``f``, a path (written atomically) or a binary file object, as torch.save without pickle.
 
     ``obj`` is a dict, list or tuple (nested freely) of Tensors, arrays of any backend, numpy scalars, Python
     ints (any size), floats, bools, strings and None. Dict keys may be strings, ints, floats, bools, None or
@@ -45,9 +50,36 @@ def save(obj, path):
     with its ``requires_grad``.
     """
     arrays = []  # (entry name, array of any backend): converted to host one at a time while writing
-    tree = _encode(obj, arrays, "obj")
+    try:
+        tree = _encode(obj, arrays, "obj", set())
+    except RecursionError:
+        raise ValueError("xpnn.save: obj is nested too deeply to be saved (over Python's recursion limit)") from None
     metadata = json.dumps({"format": FORMAT, "version": VERSION, "root": tree})
-    with atomic_write(path) as f, zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+    if _is_path(f):
+        with atomic_write(f) as out:
+            _write_archive(out, arrays, metadata)
+        return
+    if isinstance(f, io.TextIOBase) or not hasattr(f, "write"):
+        raise TypeError(
+            f"xpnn.save: f must be a path (str or os.PathLike) or a file object opened for binary writing "
+            f"(open(path, 'wb'), io.BytesIO()), got {_describe(f)}"
+        )
+    _write_archive(f, arrays, metadata)
+    f.flush()
+
+
+def _is_path(f):
+    return isinstance(f, (str, bytes, os.PathLike))
+
+
+def _describe(f):
+    if isinstance(f, io.TextIOBase):
+        return f"a file opened in text mode ({getattr(f, 'name', type(f).__name__)!r})"
+    return f"an object of type {type(f).__name__}"
+
+
+def _write_archive(f, arrays, metadata):
+    with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
         for name, array in arrays:
             host = _backend.backend_of(array).to_host(array)
             with archive.open(name, "w", force_zip64=True) as entry:
@@ -55,20 +87,27 @@ def save(obj, path):
         archive.writestr(METADATA_ENTRY, metadata)
 
 
-def _encode(obj, arrays, where):
-    """The JSON node for ``obj``; its arrays are appended to ``arrays``. ``where`` locates obj for errors."""
+def _encode(obj, arrays, where, containing):
+    """The JSON node for ``obj``; its arrays are appended to ``arrays``. ``where`` locates obj for errors;
+    ``containing`` holds the ids of the containers obj is inside, to refuse a reference cycle."""
     if isinstance(obj, Tensor):
         return dict(_encode_array(obj.array, arrays, where), type="tensor", requires_grad=obj.requires_grad)
     if isinstance(obj, np.generic):
         return dict(_encode_array(np.asarray(obj), arrays, where), type="scalar")
-    if isinstance(obj, dict):
-        items = [[_encode_key(k, where), _encode(v, arrays, f"{where}[{k!r}]")] for k, v in obj.items()]
-        kind = next((name for name, cls in _DICT_TYPES.items() if type(obj) is cls), "dict")
-        return {"type": kind, "items": items}
-    if isinstance(obj, (list, tuple)):
+    if isinstance(obj, (dict, list, tuple)):
+        if id(obj) in containing:
+            raise ValueError(
+                f"xpnn.save: {where} contains itself (a reference cycle); checkpoints hold trees of dicts, "
+                f"lists and tuples"
+            )
+        inside = containing | {id(obj)}
+        if isinstance(obj, dict):
+            items = [[_encode_key(k, where), _encode(v, arrays, f"{where}[{k!r}]", inside)] for k, v in obj.items()]
+            kind = next((name for name, cls in _DICT_TYPES.items() if type(obj) is cls), "dict")
+            return {"type": kind, "items": items}
         return {
             "type": "list" if isinstance(obj, list) else "tuple",
-            "items": [_encode(v, arrays, f"{where}[{i}]") for i, v in enumerate(obj)],
+            "items": [_encode(v, arrays, f"{where}[{i}]", inside) for i, v in enumerate(obj)],
         }
     scalar = _encode_plain(obj)
     if scalar is not None:
@@ -91,7 +130,9 @@ def _encode_array(array, arrays, where):
         )
     name = f"arrays/{len(arrays)}.npy"
     arrays.append((name, array))
-    return {"entry": name, "dtype": array.dtype.str, "shape": list(array.shape)}
+    # The saving backend is recorded for load's map_location dict and callable (files without it still load).
+    backend = _backend.backend_of(array).name
+    return {"entry": name, "dtype": array.dtype.str, "shape": list(array.shape), "backend": backend}
 
 
 def _encode_plain(obj):
@@ -126,24 +167,67 @@ def _encode_key(key, where):
 def atomic_write(path):
     """``with atomic_write(path) as f: f.write(...)``: ``path`` holds either its old content or all of the new.
 
-    The temporary file lives in the same directory (a rename is only atomic within one file system). On any
-    exception, KeyboardInterrupt included, it is removed and ``path`` is left as it was.
+    The temporary file lives in the directory of the file written (a rename is only atomic within one file
+    system). On any exception, KeyboardInterrupt included, it is removed and ``path`` is left as it was. As far
+    as a rename allows, this behaves as ``open(path, "wb")``: a read-only file is refused, an existing file
+    keeps its mode, a symlink is written through (the link stays, its target gets the data), and errors name
+    ``path``. A path that is not a regular file (``/dev/null``, a FIFO) is opened and written directly.
     """
     path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    target = os.path.realpath(path)
+    mode = _mode_for_new_content(path, target)
+    if mode is None:
+        with open(target, "wb") as f:
+            yield _WriteOnly(f)
+        return
+    directory = os.path.dirname(target)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
+    except OSError as e:
+        raise type(e)(e.errno, f"{e.strerror} (cannot create a file in {directory})", path) from None
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes the file private; give it the mode open() would
-        os.replace(tmp, path)
+        os.chmod(tmp, mode)  # mkstemp makes the file private; give it the mode open() would have left
+        try:
+            os.replace(tmp, target)
+        except OSError as e:
+            raise type(e)(e.errno, e.strerror, path) from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
     _fsync_directory(directory)
+
+
+class _WriteOnly:
+    """A file seen as a stream: /dev/null says it is seekable but reports position 0 whatever was written, which
+    breaks the offsets zipfile records; without seek/tell, zipfile counts the bytes itself."""
+
+    def __init__(self, f):
+        self.write, self.flush = f.write, f.flush
+
+
+def _mode_for_new_content(path, target):
+    """The permission bits the written file gets: the existing file's, or those a new file gets from the umask.
+    None for an existing path that is not a regular file (written in place). Raises PermissionError naming
+    ``path`` for a read-only file, which open() would refuse; a file with no write bit is refused even for root,
+    whom open() would let through, since replacing it would defeat the point of making it read-only."""
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        return 0o666 & ~_UMASK
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    if not st.st_mode & 0o222 or not os.access(target, os.W_OK):
+        raise PermissionError(
+            errno.EACCES, "Permission denied (the file is read-only; make it writable or write elsewhere)", path
+        )
+    return stat.S_IMODE(st.st_mode)
 
 
 def _fsync_directory(directory):
@@ -168,30 +252,84 @@ _UMASK = _read_umask()
 
 
 # -- loading ---------------------------------------------------------------------------------------------------
-def load(path, backend=None):
-    """Read a checkpoint written by :func:`save`. Tensors and arrays come back on ``backend`` (a name; default:
-    the current backend), whatever backend saved them; numpy scalars stay numpy scalars.
+def load(f, map_location=None, *, weights_only=None, backend=None):
+    """Read a checkpoint written by :func:`save` from ``f``, a path or a binary file object (as torch.load).
 
-    Raises CheckpointError (a ValueError) naming ``path`` when the file is truncated, corrupt, not an xpnn
+    Tensors and arrays come back on the current backend, whatever backend saved them (torch puts them back on
+    the saving device), or as ``map_location`` says: a backend or device name ('numpy', 'cupy', 'cpu', 'cuda',
+    'cuda:0') or a Backend; a dict from the saving backend or device name to the one to load onto (others go
+    to the current backend); or a function ``(host numpy array, saving backend's name) -> array or None`` (None:
+    the current backend). ``backend=`` is xpnn's older name for a backend or device name. Numpy scalars stay
+    numpy scalars.
+
+    ``weights_only`` is accepted for torch's sake: the format holds only tensors, arrays and plain data and
+    loading never runs code from the file (no pickle), so both True and False load the same.
+
+    Raises CheckpointError (a ValueError) naming ``f`` when the data is truncated, corrupt, not an xpnn
     checkpoint, or from a newer format version.
     """
-    path = os.fspath(path)
-    dest = _backend.resolve_backend(backend) if backend is not None else _backend.current_backend()
-    with open(path, "rb") as f:  # a missing or unreadable file is the usual OSError
+    if weights_only is not None and not isinstance(weights_only, bool):
+        raise TypeError(f"xpnn.load: weights_only must be True, False or None, got {weights_only!r}")
+    if backend is not None:
+        if map_location is not None:
+            raise TypeError("xpnn.load: give map_location or backend, not both (backend is the older name)")
+        map_location = backend
+    place = _placement(map_location)
+    if _is_path(f):
+        path = os.fsdecode(f)
+        with open(path, "rb") as stream:  # a missing or unreadable file is the usual OSError
+            return _load_stream(stream, path, place)
+    if not hasattr(f, "read") or isinstance(f, io.TextIOBase):
+        raise TypeError(
+            f"xpnn.load: f must be a path (str or os.PathLike) or a file object opened for binary reading "
+            f"(open(path, 'rb'), io.BytesIO(data)), got {_describe(f)}"
+        )
+    name = getattr(f, "name", None)
+    where = name if isinstance(name, str) else f"<{type(f).__name__}>"
+    if not (hasattr(f, "seekable") and f.seekable()):
+        f = io.BytesIO(f.read())  # a zip is read from its end: a pipe or socket is read into memory first
+    return _load_stream(f, where, place)
+
+
+def _placement(map_location):
+    """A function (host array, saving backend's name or None) -> array of the destination backend."""
+    if map_location is None:
+        return lambda host, saved_on: _backend.current_backend().asarray(host)
+    if callable(map_location) and not isinstance(map_location, _backend.Backend):
+
+        def place(host, saved_on):
+            array = map_location(host, saved_on)
+            return _backend.current_backend().asarray(host) if array is None else array
+
+        return place
+    if isinstance(map_location, dict):
+        targets = {
+            _backend.resolve_backend(source).name: _backend.resolve_backend(dest)
+            for source, dest in map_location.items()
+        }
+        for dest in targets.values():
+            dest.check_available()
+        return lambda host, saved_on: targets.get(saved_on, _backend.current_backend()).asarray(host)
+    dest = _backend.resolve_backend(map_location)
+    dest.check_available()
+    return lambda host, saved_on: dest.asarray(host)
+
+
+def _load_stream(stream, path, place):
+    try:
+        archive = zipfile.ZipFile(stream)
+    except _ZIP_ERRORS as e:
+        raise CheckpointError(
+            f"{path}: not an xpnn checkpoint: not a zip/.npz archive, or a truncated or damaged one ({e})"
+        ) from None
+    with archive:
+        metadata = _read_metadata(archive, path)
         try:
-            archive = zipfile.ZipFile(f)
-        except _ZIP_ERRORS as e:
-            raise CheckpointError(
-                f"{path}: not an xpnn checkpoint: not a zip/.npz archive, or a truncated or damaged one ({e})"
-            ) from None
-        with archive:
-            metadata = _read_metadata(archive, path)
-            try:
-                return _Decoder(archive, path, dest).decode(metadata["root"])
-            except CheckpointError:
-                raise
-            except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as e:  # not a valid tree
-                raise CheckpointError(f"{path}: malformed checkpoint metadata ({type(e).__name__}: {e})") from None
+            return _Decoder(archive, path, place).decode(metadata["root"])
+        except CheckpointError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as e:  # not a valid tree
+            raise CheckpointError(f"{path}: malformed checkpoint metadata ({type(e).__name__}: {e})") from None
 
 
 # What zipfile raises for a damaged archive. It reads some damaged header fields as features it lacks: a flipped
@@ -230,8 +368,8 @@ def _read_entry(archive, name, path, reader=lambda f: f.read()):
 
 
 class _Decoder:
-    def __init__(self, archive, path, dest):
-        self.archive, self.path, self.dest = archive, path, dest
+    def __init__(self, archive, path, place):
+        self.archive, self.path, self.place = archive, path, place
 
     def decode(self, node):
         kind = node["type"]
@@ -241,9 +379,9 @@ class _Decoder:
             items = [self.decode(v) for v in node["items"]]
             return items if kind == "list" else tuple(items)
         if kind == "tensor":
-            return Tensor(self.dest.asarray(self.array(node)), requires_grad=bool(node["requires_grad"]))
+            return Tensor(self.placed(node), requires_grad=bool(node["requires_grad"]))
         if kind == "array":
-            return self.dest.asarray(self.array(node))
+            return self.placed(node)
         if kind == "scalar":
             return self.array(node)[()]
         return self.plain(node)
@@ -266,6 +404,9 @@ class _Decoder:
         if kind == "str":
             return str(node["value"])
         raise CheckpointError(f"{self.path}: malformed checkpoint metadata (unknown node type {kind!r})")
+
+    def placed(self, node):
+        return self.place(self.array(node), node.get("backend"))
 
     def array(self, node):
         name = node["entry"]
