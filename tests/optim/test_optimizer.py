@@ -369,3 +369,52 @@ def test_repr_lists_every_group():
     optimizer = SGD([{"params": [param(2)]}, {"params": [param(2)], "lr": 0.5}], lr=0.1, momentum=0.9)
     text = repr(optimizer)
     assert text.startswith("SGD (") and "Parameter Group 1" in text and "lr: 0.5" in text and "momentum: 0.9" in text
+
+
+# -- the state follows its parameters when the model moves (issue 11, item 5) ------------------------------------
+_FOLLOWING = [
+    ("SGD", {"lr": 0.1, "momentum": 0.9}),
+    ("Adam", {"lr": 0.01, "amsgrad": True}),
+    ("RMSprop", {"lr": 0.01, "momentum": 0.5, "centered": True}),
+    ("Adagrad", {"lr": 0.1}),
+    ("Adadelta", {}),
+    ("RAdam", {"lr": 0.01}),
+]
+
+
+def _moved_run(optimizer_name, options, move, reload):
+    """Two steps, ``move`` (a function of the model) between them. With ``reload`` the optimizer is rebuilt from
+    its state_dict after the move, which places the state on the parameters' backend and dtype by design."""
+    xpnn.manual_seed(0)
+    model = xpnn.nn.Sequential(xpnn.nn.Linear(3, 4), xpnn.nn.Tanh(), xpnn.nn.Linear(4, 2))
+    optimizer = getattr(xpnn.optim, optimizer_name)(model.parameters(), **options)
+    x = np.linspace(-1, 1, 15, dtype=np.float32).reshape(5, 3)
+
+    def step():
+        optimizer.zero_grad()
+        model(xpnn.tensor(x).to(model[0].weight)).pow(2).sum().backward()
+        optimizer.step()
+
+    step()
+    move(model)
+    if reload:
+        saved = optimizer.state_dict()
+        optimizer = getattr(xpnn.optim, optimizer_name)(model.parameters(), **options)
+        optimizer.load_state_dict(saved)
+    step()
+    return model, optimizer
+
+
+@pytest.mark.parametrize("optimizer_name, options", _FOLLOWING)
+@pytest.mark.parametrize("move", ["double", "strict"])
+def test_the_state_follows_the_parameters_to_another_dtype_or_backend(optimizer_name, options, move):
+    moves = {"double": lambda m: m.double(), "strict": lambda m: m.to("strict")}
+    model, optimizer = _moved_run(optimizer_name, options, moves[move], reload=False)
+    expected, _ = _moved_run(optimizer_name, options, moves[move], reload=True)
+    for p in model.parameters():
+        for key, value in optimizer.state[p].items():
+            if key != "step":
+                assert type(value) is type(p.array) and value.dtype == p.dtype, (key, type(value), value.dtype)
+    for p, q in zip(model.parameters(), expected.parameters()):
+        assert p.dtype == q.dtype and p.backend == q.backend
+        np.testing.assert_array_equal(p.numpy(), q.numpy())

@@ -4,6 +4,9 @@ A subclass names its options and state and writes one method, ``_update(param, g
 xp arrays of one parameter. The update works in place on the parameter and on state allocated once, and takes
 its temporaries from a few work arrays reused across parameters and steps (``_scratch``): allocating a fresh
 parameter-sized temporary per op costs page faults on every step for large layers.
+
+The state follows its parameter: after ``model.to(backend)`` or ``model.double()``, the next ``step()`` moves and
+converts each state array to the parameter's backend and dtype (torch raises or keeps the old dtype instead).
 """
 
 import numbers
@@ -123,8 +126,19 @@ class Optimizer:
                     state = self.state[p]
                     if not state:
                         state.update(self._init_state(param, group))
+                    else:
+                        self._follow_parameter(p, state)
                     self._update(param, grad, state, group)
         return loss
+
+    def _follow_parameter(self, p, state):
+        """Move ``state`` to the backend and dtype of its parameter when they differ: after ``model.to("cupy")``
+        or ``model.double()`` the state goes along with the parameters, as load_state_dict would place it (where
+        torch raises instead)."""
+        param = p.array
+        for key, value in state.items():
+            if not isinstance(value, numbers.Number) and (type(value) is not type(param) or value.dtype != param.dtype):
+                state[key] = _array_like_param(value, p, f"{self._name}.step: the state {key!r} of a parameter")
 
     def _scratch(self, like, slot):
         """Work array ``slot`` shaped like ``like``: a view of one buffer per (backend, dtype, slot), sized to the
