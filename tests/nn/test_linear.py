@@ -5,6 +5,7 @@ import pytest
 
 import xpnn
 from xpnn import nn
+from xpnn.nn import functional as F
 
 from ..helpers import assert_close, gradcheck
 
@@ -93,3 +94,11 @@ def test_dropout_is_reproducible_with_manual_seed(backend):
     xpnn.manual_seed(3)
     b = nn.Dropout(0.5)(xpnn.ones(50)).numpy()
     np.testing.assert_array_equal(a, b)
+
+
+def test_functional_linear_on_shapes_that_do_not_fit_names_both(backend):
+    # issue 11, item 6: was numpy's gufunc text ("mismatch in its core dimension 0 ...").
+    with pytest.raises(ValueError, match=r"input of shape \(2, 3\) and weight of shape \(4, 5\) do not fit"):
+        F.linear(xpnn.zeros(2, 3), xpnn.zeros(4, 5))
+    with pytest.raises(ValueError, match=r"bias must have shape \(4,\) for weight of shape \(4, 3\), got \(5,\)"):
+        F.linear(xpnn.zeros(2, 3), xpnn.zeros(4, 3), xpnn.zeros(5))

@@ -547,3 +547,20 @@ def test_loss_module_weight_moves_with_the_module(backend):
     x = xpnn.tensor(np.zeros((2, 3), np.float32))
     assert loss.weight.backend == backend
     np.testing.assert_allclose(loss(x, xpnn.tensor(np.array([0, 2]))).item(), np.log(3), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "loss, input",
+    [
+        (nn.CrossEntropyLoss(), (2, 3)),
+        (nn.NLLLoss(), (2, 3)),
+        (nn.MSELoss(), (2,)),
+        (nn.BCEWithLogitsLoss(), (2,)),
+    ],
+)
+def test_a_python_list_as_target_is_a_clear_type_error(backend, loss, input):
+    # issue 11, item 6: was AttributeError: 'list' object has no attribute 'shape'.
+    with pytest.raises(TypeError, match=r"target must be a Tensor, got list; make it one with xpnn.tensor"):
+        loss(xpnn.zeros(*input), [0, 1])
+    with pytest.raises(TypeError, match=r"input must be a Tensor, got list"):
+        loss([[0.0, 1.0, 2.0], [0.0, 1.0, 2.0]], xpnn.tensor([0, 1]))

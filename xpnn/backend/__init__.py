@@ -79,19 +79,34 @@ def parse_to(*args, device=None, dtype=None, non_blocking=False, copy=False):
     Takes torch's forms: ``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other_tensor)`` and the
     keywords; a device is a backend name, 'cpu'/'cuda' or a Backend. ``non_blocking``/``copy`` are accepted for
     torch's sake and change nothing (moves between backends always copy; a no-op move returns the same data)."""
-    backend = resolve_backend(device) if device is not None else None
+    backend = _move_target(device) if device is not None else None
     dtype = np.dtype(dtype) if dtype is not None else None
     for arg in args:
         if hasattr(arg, "array") and hasattr(arg, "dtype"):  # a Tensor: its backend and dtype
             backend, dtype = backend_of(arg.array), arg.dtype
         elif isinstance(arg, Backend) or (isinstance(arg, str) and not _names_dtype(arg)):
-            backend = resolve_backend(arg)
+            backend = _move_target(arg)
         else:
             try:
                 dtype = np.dtype(arg)
             except TypeError:
                 raise TypeError(f"to(): expected a backend or device name, a dtype or a tensor, got {arg!r}") from None
     return backend, dtype
+
+
+def _move_target(target):
+    """The Backend to move to, checked to run here; a torch device name that cannot is explained in xpnn's terms."""
+    backend = resolve_backend(target)
+    try:
+        backend.check_available()
+    except BackendUnavailableError as e:
+        if isinstance(target, str) and target.split(":")[0] in _DEVICE_NAMES:
+            raise BackendUnavailableError(
+                f"to({target!r}): the device {target!r} means xpnn's {backend.name!r} backend, which is not "
+                f"available here: {e}"
+            ) from None
+        raise
+    return backend
 
 
 def _names_dtype(name):

@@ -1,5 +1,7 @@
 """Elementwise arithmetic with numpy broadcasting, and matrix multiplication."""
 
+import numpy as np
+
 from .._utils import sum_to
 from ..autograd.function import Function
 from ..backend import get_array_module
@@ -169,6 +171,7 @@ class MatMulFunction(Function):
     """a @ b for 1-D and N-D operands, with batch broadcasting, as numpy.matmul."""
 
     def forward(self, a, b):
+        check_matmul_shapes(a.shape, b.shape)
         self.a, self.b = a, b
         return a @ b
 
@@ -189,3 +192,23 @@ class MatMulFunction(Function):
         if self.needs_input_grad[1]:
             gb = sum_to(xp.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
         return ga, gb
+
+
+def check_matmul_shapes(a, b):
+    """Raise ValueError naming both shapes when ``a @ b`` is undefined (rather than the array library's text)."""
+    a, b = tuple(a), tuple(b)
+    if not a or not b:
+        raise ValueError(f"matmul: both operands need at least one dimension, got shapes {a} and {b}")
+    rows = b[0] if len(b) == 1 else b[-2]
+    if a[-1] != rows:
+        raise ValueError(
+            f"matmul: shapes {a} and {b} cannot be multiplied: the first has {a[-1]} columns (its last dimension), "
+            f"the second {rows} rows (its {'only' if len(b) == 1 else 'second-to-last'} dimension)"
+        )
+    try:
+        np.broadcast_shapes(a[:-2], b[:-2])  # shapes only: no arrays are touched
+    except ValueError:
+        raise ValueError(
+            f"matmul: shapes {a} and {b} cannot be multiplied: their batch dimensions {a[:-2]} and {b[:-2]} "
+            f"do not broadcast"
+        ) from None

@@ -22,4 +22,12 @@ class LinearFunction(Function):
 
 def linear(input, weight, bias=None):
     """``input @ weight.T + bias`` as torch.nn.functional.linear."""
+    x, w = tuple(input.shape), tuple(weight.shape)
+    if len(w) != 2 or not x or x[-1] != w[1]:
+        raise ValueError(
+            f"linear: input of shape {x} and weight of shape {w} do not fit: the weight must be "
+            f"(out_features, in_features) with in_features equal to the input's last dimension"
+        )
+    if bias is not None and tuple(bias.shape) != (w[0],):
+        raise ValueError(f"linear: bias must have shape ({w[0]},) for weight of shape {w}, got {tuple(bias.shape)}")
     return LinearFunction()(input, weight) if bias is None else LinearFunction()(input, weight, bias)

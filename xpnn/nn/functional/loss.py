@@ -20,6 +20,15 @@ def check_reduction(name, reduction):
         raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
+def _check_operands(name, input, target):
+    """A Python list or number as input or target is a TypeError saying so, not an AttributeError from inside."""
+    for what, value in (("input", input), ("target", target)):
+        if not (hasattr(value, "shape") and hasattr(value, "dtype")):
+            raise TypeError(
+                f"{name}: {what} must be a Tensor, got {type(value).__name__}; make it one with xpnn.tensor(...)"
+            )
+
+
 def _reduce(loss, reduction):
     if reduction == "mean":
         return loss.mean()
@@ -129,16 +138,19 @@ def _pointwise(name, loss_function, input, target):
 
 def mse_loss(input, target, reduction="mean"):
     check_reduction("mse_loss", reduction)
+    _check_operands("mse_loss", input, target)
     return _pointwise("mse_loss", MSEFunction(reduction), input, target)
 
 
 def l1_loss(input, target, reduction="mean"):
     check_reduction("l1_loss", reduction)
+    _check_operands("l1_loss", input, target)
     return _pointwise("l1_loss", L1Function(reduction), input, target)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
     check_reduction("huber_loss", reduction)
+    _check_operands("huber_loss", input, target)
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     return _pointwise("huber_loss", HuberFunction(reduction, float(delta)), input, target)
@@ -146,6 +158,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
 
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     check_reduction("smooth_l1_loss", reduction)
+    _check_operands("smooth_l1_loss", input, target)
     if not beta >= 0:
         raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
     return _pointwise("smooth_l1_loss", SmoothL1Function(reduction, float(beta)), input, target)
@@ -235,6 +248,7 @@ class BinaryCrossEntropyWithLogitsFunction(Function):
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     check_reduction("binary_cross_entropy", reduction)
+    _check_operands("binary_cross_entropy", input, target)
     _check_same_shape("binary_cross_entropy", input, target)
     target = _float_like(input, target)
     if weight is None:
@@ -246,6 +260,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
     name = "binary_cross_entropy_with_logits"
     check_reduction(name, reduction)
+    _check_operands(name, input, target)
     _check_same_shape(name, input, target)
     weights = [
         _check_broadcast_weight(name, what, w, input)
@@ -460,6 +475,7 @@ def _inputs(*tensors):
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     check_reduction("nll_loss", reduction)
+    _check_operands("nll_loss", input, target)
     _, weight = _check_class_input("nll_loss", input, weight)
     _check_class_indices("nll_loss", input, target)
     return NLLLossFunction("nll_loss", ignore_index, reduction)(*_inputs(input, target, weight))
@@ -468,6 +484,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """Integer class targets of shape (N, d1, ...), or class probabilities of the input's shape (N, C, d1, ...)."""
     check_reduction("cross_entropy", reduction)
+    _check_operands("cross_entropy", input, target)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     _, weight = _check_class_input("cross_entropy", input, weight)

@@ -1,4 +1,5 @@
-"""Division by a Python number divides (issue 11): bit-identical to torch, inf/nan for 0, no overflow of 1/c."""
+"""Arithmetic beyond the op table (issue 11): division by a Python number divides (bit-identical to torch, inf/nan
+for 0, no overflow of 1/c); matmul on shapes that do not fit names both shapes."""
 
 import numpy as np
 import pytest
@@ -43,3 +44,19 @@ def test_gradient_of_division_by_a_number_matches_torch(backend):
     (x / 3).sum().backward()
     (t / 3).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+@pytest.mark.parametrize(
+    "a, b, message",
+    [
+        ((2, 3), (4, 5), r"shapes \(2, 3\) and \(4, 5\) cannot be multiplied: the first has 3 columns.*second 4 rows"),
+        ((2, 3), (4,), r"shapes \(2, 3\) and \(4,\) cannot be multiplied.*second 4 rows \(its only dimension\)"),
+        ((2, 2, 3), (3, 3, 4), r"batch dimensions \(2,\) and \(3,\) do not broadcast"),
+        ((), (3,), r"both operands need at least one dimension, got shapes \(\) and \(3,\)"),
+    ],
+)
+def test_matmul_of_shapes_that_do_not_fit_names_both(backend, a, b, message):
+    with pytest.raises(ValueError, match=message):
+        xpnn.zeros(*a) @ xpnn.zeros(*b)
+    with pytest.raises(ValueError, match=message):
+        xpnn.zeros(*a).matmul(xpnn.zeros(*b))
