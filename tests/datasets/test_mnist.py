@@ -240,8 +240,11 @@ def test_load_mnist_falls_back_to_the_sample_with_one_line_saying_why(tmp_path, 
     assert ds.source == "offline_sample" and len(ds) == 2_000
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith(f"xpnn: full MNIST not available (download of {TEST_FILES[0]} failed from 1 mirror; ")
-    assert lines[0].endswith("using the offline sample: 8,000 train / 2,000 held-out real MNIST test images")
+    # The train split is fetched first even for the test split, so that both decide alike.
+    assert lines[0].startswith(f"xpnn: full MNIST not available (download of {TRAIN_FILES[0]} failed from 1 mirror; ")
+    assert lines[0].endswith(
+        "using the offline sample for both splits: 8,000 train / 2,000 held-out real MNIST test images"
+    )
 
 
 def test_load_mnist_without_download_names_the_directory(tmp_path, capsys):
@@ -252,3 +255,22 @@ def test_load_mnist_without_download_names_the_directory(tmp_path, capsys):
 def test_load_mnist_without_fallback_raises(tmp_path):
     with pytest.raises(DownloadError):
         load_mnist(root=tmp_path, fallback=False)
+
+
+@pytest.mark.parametrize("cached", [TEST_FILES, TRAIN_FILES])
+@pytest.mark.parametrize("download", [False, True])
+def test_train_and_test_never_overlap_whatever_is_cached(tmp_path, capsys, monkeypatch, cached, download):
+    # issue 11, item 2: with only t10k cached and no network, train=True gave the sample's 8,000 training images
+    # (cut from t10k) and train=False the full t10k, so 8,000 test images were training images too.
+    (tmp_path / "mnist").mkdir()
+    tiny = dict(zip(TRAIN_FILES, (idx_gz(TINY_IMAGES), idx_gz(TINY_LABELS))))
+    monkeypatch.setattr(MNIST, "resources", {**MNIST.resources, **{n: md5(d) for n, d in tiny.items()}})
+    for name in cached:
+        (tmp_path / "mnist" / name).write_bytes(tiny[name] if name in tiny else (SAMPLE_DIR / name).read_bytes())
+    train = load_mnist(root=tmp_path, train=True, download=download)
+    test = load_mnist(root=tmp_path, train=False, download=download)
+    assert train.source == test.source == "offline_sample"
+    assert (len(train), len(test)) == (8_000, 2_000)
+    seen = {image.tobytes() for image in train.data}
+    assert not any(image.tobytes() in seen for image in test.data)
+    assert capsys.readouterr().out.count("using the offline sample for both splits") == 2

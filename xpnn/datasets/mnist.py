@@ -135,8 +135,7 @@ class MNIST(ImageDataset):
     def __init__(self, root=None, train=True, download=True):
         self.root = data_root(root) / "mnist"
         self.train = train
-        paths = [self._ensure_file(name, download) for name in self.filenames(train)]
-        super().__init__(*_read_images_and_labels(*paths))
+        super().__init__(*_read_images_and_labels(*self.split_files(root, train, download)))
 
     @staticmethod
     def filenames(train):
@@ -149,10 +148,16 @@ class MNIST(ImageDataset):
         """The real MNIST test images shipped with xpnn: ``train`` gives the first 8,000, else the last 2,000."""
         return MNISTOfflineSample(train)
 
-    def _ensure_file(self, filename, download):
-        path, md5 = self.root / filename, self.resources[filename]
+    @classmethod
+    def split_files(cls, root=None, train=True, download=True):
+        """The (images, labels) paths of a split, checked, and fetched when missing or corrupt if ``download``."""
+        return tuple(cls._ensure_file(data_root(root) / "mnist", name, download) for name in cls.filenames(train))
+
+    @classmethod
+    def _ensure_file(cls, directory, filename, download):
+        path, md5 = directory / filename, cls.resources[filename]
         if download:
-            urls = [mirror.rstrip("/") + "/" + filename for mirror in self.mirrors]
+            urls = [mirror.rstrip("/") + "/" + filename for mirror in cls.mirrors]
             return _download.download(urls, path, md5)
         if not is_valid(path, md5):
             state = "corrupt (md5 mismatch)" if path.exists() else "missing"
@@ -199,12 +204,16 @@ def _shipped_file(filename):
 
 
 def load_mnist(root=None, train=True, download=True, fallback=True):
-    """Full MNIST when cached or downloadable; otherwise, if ``fallback``, the offline sample.
+    """Full MNIST when both of its splits are cached or downloadable; otherwise, if ``fallback``, the offline
+    sample.
 
-    Falling back prints one line saying why. The result's ``source`` says which one you got: ``"full"``
-    or ``"offline_sample"``.
+    Both splits or neither: the offline sample is cut from the official test images, so its training part next
+    to the full test set would put 8,000 test images in the training set. Whatever is cached, the train and
+    test calls therefore get the same source. Falling back prints one line saying why. The result's ``source``
+    says which one you got: ``"full"`` or ``"offline_sample"``.
     """
     try:
+        MNIST.split_files(root, not train, download)  # the other split first, so that both calls decide alike
         return MNIST(root, train=train, download=download)
     except (DownloadError, OSError) as e:
         # OSError: not cached with download=False, or the cache directory cannot be created.
@@ -212,8 +221,8 @@ def load_mnist(root=None, train=True, download=True, fallback=True):
             raise
         reason = _one_line_reason(e, data_root(root) / "mnist")
     print(
-        f"xpnn: full MNIST not available ({reason}); using the offline sample: {SAMPLE_TRAIN_SIZE:,} train / "
-        f"{_SAMPLE_SIZE - SAMPLE_TRAIN_SIZE:,} held-out real MNIST test images"
+        f"xpnn: full MNIST not available ({reason}); using the offline sample for both splits: "
+        f"{SAMPLE_TRAIN_SIZE:,} train / {_SAMPLE_SIZE - SAMPLE_TRAIN_SIZE:,} held-out real MNIST test images"
     )
     return MNIST.offline_sample(train)
 
