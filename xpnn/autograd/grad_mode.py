@@ -9,13 +9,17 @@ def is_grad_enabled():
     return _grad_enabled.get()
 
 
-def no_grad():
-    """Context manager (or decorator) that records no graph: for evaluation and parameter updates."""
-    return _grad_enabled.setting(False)
+def no_grad(func=None):
+    """Context manager (or decorator, ``@no_grad()`` or bare ``@no_grad`` as in torch) that records no graph: for
+    evaluation and parameter updates."""
+    setting = _grad_enabled.setting(False)
+    return setting if func is None else setting(func)
 
 
-def enable_grad():
-    return _grad_enabled.setting(True)
+def enable_grad(func=None):
+    """Records the graph again inside a ``no_grad`` block; a context manager or decorator, as ``no_grad``."""
+    setting = _grad_enabled.setting(True)
+    return setting if func is None else setting(func)
 
 
 class set_grad_enabled:
@@ -23,8 +27,14 @@ class set_grad_enabled:
     block (``with set_grad_enabled(False): ...``), as in torch."""
 
     def __init__(self, mode):
-        self._previous = _grad_enabled.get()
-        _grad_enabled.set(bool(mode))
+        self._previous, self._mode = _grad_enabled.get(), bool(mode)
+        _grad_enabled.set(self._mode)
+
+    def __call__(self, func):
+        """As a decorator, ``@set_grad_enabled(False)``: the mode switched on creation is switched back, and each
+        call of ``func`` runs under the mode instead."""
+        _grad_enabled.set(self._previous)
+        return _grad_enabled.setting(self._mode)(func)
 
     def __enter__(self):
         return None
