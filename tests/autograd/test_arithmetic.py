@@ -60,3 +60,14 @@ def test_matmul_of_shapes_that_do_not_fit_names_both(backend, a, b, message):
         xpnn.zeros(*a) @ xpnn.zeros(*b)
     with pytest.raises(ValueError, match=message):
         xpnn.zeros(*a).matmul(xpnn.zeros(*b))
+
+
+def test_gradients_of_a_dot_product_and_of_0d_tensors(backend):
+    # Found by the property suite: vector @ vector failed in backward (no axis -2 on a 0-d gradient), and the
+    # gradient of a 0-d tensor was a numpy scalar rather than an array (t.grad.numpy() failed).
+    a, b = xpnn.tensor([1.0, 2.0], requires_grad=True), xpnn.tensor([3.0, 4.0], requires_grad=True)
+    (a @ b).backward()
+    assert a.grad.tolist() == [3.0, 4.0] and b.grad.tolist() == [1.0, 2.0]
+    x, y = xpnn.tensor(2.0, requires_grad=True), xpnn.tensor(5.0, requires_grad=True)
+    (x * y).backward()
+    assert x.grad.numpy().shape == () and x.grad.item() == 5.0 and y.grad.item() == 2.0

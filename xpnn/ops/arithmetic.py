@@ -181,11 +181,11 @@ class MatMulFunction(Function):
         # Promote 1-D operands to matrices, as matmul does, so one formula covers every case.
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
-        g2 = g
-        if a.ndim == 1:
-            g2 = xp.expand_dims(g2, -2)
+        g2 = g  # b's axis first: for vector @ vector, g is 0-d and has no axis -2 until it has -1
         if b.ndim == 1:
             g2 = xp.expand_dims(g2, -1)
+        if a.ndim == 1:
+            g2 = xp.expand_dims(g2, -2)
         ga = gb = None
         if self.needs_input_grad[0]:
             ga = sum_to(g2 @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
