@@ -333,8 +333,9 @@ def _load_stream(stream, path, place):
 
 
 # What zipfile raises for a damaged archive. It reads some damaged header fields as features it lacks: a flipped
-# flag bit says "encrypted", a flipped method or version byte "unsupported" (RuntimeError, NotImplementedError).
-_ZIP_ERRORS = (zipfile.BadZipFile, EOFError, OSError, RuntimeError)
+# flag bit says "encrypted", a flipped method or version byte "unsupported" (RuntimeError, NotImplementedError);
+# a damaged offset makes it seek before the start, which io.BytesIO refuses with ValueError.
+_ZIP_ERRORS = (zipfile.BadZipFile, EOFError, OSError, RuntimeError, ValueError)
 
 
 def _read_metadata(archive, path):
