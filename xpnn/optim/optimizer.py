@@ -9,8 +9,12 @@ The state follows its parameter: after ``model.to(backend)`` or ``model.double()
 converts each state array to the parameter's backend and dtype (torch raises or keeps the old dtype instead).
 """
 
+from __future__ import annotations
+
 import numbers
 from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -19,9 +23,12 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..backend import backend_of, get_array_module
 
+#: What an optimizer takes: tensors, or parameter groups (dicts with "params" and per-group options).
+ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
+
 
 class Optimizer:
-    def __init__(self, params, defaults):
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         self._check_options(self.defaults)
         self.state = defaultdict(dict)
