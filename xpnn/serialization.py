@@ -173,7 +173,7 @@ def atomic_write(path):
     keeps its mode, a symlink is written through (the link stays, its target gets the data), and errors name
     ``path``. A path that is not a regular file (``/dev/null``, a FIFO) is opened and written directly.
     """
-    path = os.fspath(path)
+    path = os.fsdecode(path)
     target = os.path.realpath(path)
     mode = _mode_for_new_content(path, target)
     if mode is None:
