@@ -15,7 +15,7 @@ import numpy as np
 
 import xpnn
 from xpnn import nn
-from xpnn.data import DataLoader, TensorDataset
+from xpnn.utils.data import DataLoader, TensorDataset
 from xpnn.optim import Adam
 from xpnn.optim.lr_scheduler import StepLR
 
