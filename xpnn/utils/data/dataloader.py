@@ -85,7 +85,8 @@ class DataLoader:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.batch_size, self.drop_last, self.shuffle = batch_size, drop_last, bool(shuffle)
         self.sampler, self.batch_sampler = sampler, batch_sampler
-        self.collate_fn = collate_fn or (default_collate if batch_size is not None else default_convert)
+        batching = batch_sampler is not None or (self._iterable and batch_size is not None)
+        self.collate_fn = collate_fn or (default_collate if batching else default_convert)
         self._own_collate = collate_fn is None
         self.epoch = 0  # epochs started so far
         self._samples = 0  # samples yielded so far in the current epoch
