@@ -262,7 +262,9 @@ def test_deprecated_init_names_warn_and_work_like_torch():
     torch = pytest.importorskip("torch")
     for lib in (xpnn, torch):
         w = lib.nn.Parameter(lib.zeros(3, 4))
-        with pytest.warns(UserWarning, match="xavier_uniform is now deprecated in favor of nn.init.xavier_uniform_"):
+        with pytest.warns(
+            FutureWarning, match="xavier_uniform` is now deprecated in favor of `nn.init.xavier_uniform_`"
+        ):
             lib.nn.init.xavier_uniform(w)
         bound = (6 / 7) ** 0.5
         assert abs(float(w.detach().numpy().max())) <= bound and float(w.detach().numpy().std()) > 0
