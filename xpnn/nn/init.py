@@ -116,7 +116,9 @@ def _deprecated(new):
     # torch keeps the names without the trailing underscore, deprecated, and warns; older programs still call them.
     def old(*args, **kwargs):
         warnings.warn(
-            f"nn.init.{new.__name__[:-1]} is now deprecated in favor of nn.init.{new.__name__}.", stacklevel=2
+            f"`nn.init.{new.__name__[:-1]}` is now deprecated in favor of `nn.init.{new.__name__}`.",
+            FutureWarning,
+            stacklevel=2,
         )
         return new(*args, **kwargs)
 
