@@ -131,7 +131,8 @@ def test_full_backward_hook_on_the_first_layer_gets_none_for_a_data_input():
     theirs_got = []
     theirs[0].register_full_backward_hook(lambda m, gi, go: theirs_got.append((gi, tuple(go[0].shape))))
     ours(xpnn.tensor(x)).sum().backward()
-    theirs(torch.tensor(x)).sum().backward()
+    with pytest.warns(UserWarning, match="no inputs require gradients"):
+        theirs(torch.tensor(x)).sum().backward()
     assert got[0][0] == theirs_got[0][0] == (None,) and got[0][1] == theirs_got[0][1]
 
 
@@ -268,3 +269,28 @@ def test_deprecated_init_names_warn_and_work_like_torch():
             lib.nn.init.xavier_uniform(w)
         bound = (6 / 7) ** 0.5
         assert abs(float(w.detach().numpy().max())) <= bound and float(w.detach().numpy().std()) > 0
+
+
+def test_state_dict_options_and_load_result_like_torch():
+    torch = pytest.importorskip("torch")
+    for lib in (xpnn, torch):
+        m = lib.nn.Linear(2, 1)
+        kept = m.state_dict(keep_vars=True)
+        assert kept["weight"] is m.weight and not m.state_dict()["weight"].requires_grad
+        into = {}
+        assert m.state_dict(destination=into, prefix="head.") is into and list(into) == ["head.weight", "head.bias"]
+        result = m.load_state_dict({"weight": lib.ones(1, 2)}, strict=False)
+        assert result.missing_keys == ["bias"] and result.unexpected_keys == []
+        missing, unexpected = result
+        assert missing == ["bias"]
+
+
+def test_cpu_and_half_move_the_module(backend):
+    m = nn.Linear(2, 2)
+    assert m.cpu() is m and m.weight.backend == "numpy"
+    assert m.half().weight.dtype == np.float16
+    if "cupy" in xpnn.available_backends():
+        assert m.cuda().weight.backend == "cupy"
+    else:
+        with pytest.raises(xpnn.backend.BackendUnavailableError):
+            m.cuda()

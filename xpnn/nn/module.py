@@ -2,7 +2,7 @@
 forward through the hooks registered on it."""
 
 import itertools
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 
 import numpy as np
 
@@ -13,6 +13,9 @@ from ..backend import backend_of
 from .parameter import Parameter
 
 _hook_ids = itertools.count()
+
+# What load_state_dict returns, as torch: unpacks as (missing, unexpected) and prints its fields.
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
 class RemovableHandle:
@@ -421,6 +424,17 @@ class Module:
                         t.grad = None
         return self
 
+    def cpu(self):
+        """Move every parameter and buffer to the CPU (the numpy backend)."""
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        """Move every parameter and buffer to the GPU (the cupy backend); ``device`` as in torch ('cuda:0', 0)."""
+        return self.to("cuda" if device is None or isinstance(device, int) else device)
+
+    def half(self):
+        return self.to(np.float16)
+
     def float(self):
         return self.to(np.float32)
 
@@ -437,10 +451,14 @@ class Module:
                     if t is not None and name not in module._non_persistent_buffers:
                         yield (f"{mod_prefix}.{name}" if mod_prefix else name), t
 
-    def state_dict(self, prefix=""):
+    def state_dict(self, *, destination=None, prefix="", keep_vars=False):
         """Parameters and persistent buffers by dotted name, in torch's order and with torch's keys.
-        Values are Tensors sharing memory with the module (as in torch); ``.numpy()`` gives host copies."""
-        return OrderedDict((key, t.detach()) for key, t in self._named_state(prefix.rstrip(".")))
+        Values are Tensors sharing memory with the module (as in torch), detached unless ``keep_vars``;
+        ``.numpy()`` gives host copies. With ``destination`` (a dict) the entries are added to it."""
+        out = OrderedDict() if destination is None else destination
+        for key, t in self._named_state(prefix.rstrip(".")):
+            out[key] = t if keep_vars else t.detach()
+        return out
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy values (numpy arrays, Tensors, or anything array-like, e.g. torch tensors' ``.numpy()``) into
@@ -470,7 +488,7 @@ class Module:
             staged.append((target, host))
         for target, host in staged:
             target.array = backend_of(target.array).asarray(host.astype(target.dtype, copy=True))
-        return missing, unexpected
+        return IncompatibleKeys(missing, unexpected)
 
     # -- display -------------------------------------------------------------------------------------------
     def extra_repr(self):
