@@ -294,3 +294,27 @@ def test_cpu_and_half_move_the_module(backend):
     else:
         with pytest.raises(xpnn.backend.BackendUnavailableError):
             m.cuda()
+
+
+def test_backward_hook_on_a_two_input_module_like_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((3, 2)), rng.standard_normal((3, 2))
+    seen = {}
+    for lib in (xpnn, torch):
+
+        class Mul(lib.nn.Module):
+            def forward(self, x, y):
+                return x * y, x + y
+
+        m = Mul()
+        m.register_full_backward_hook(
+            lambda mod, gi, go, key=lib.__name__: seen.setdefault(key, (len(gi), len(go))) and (gi[0] * 2, None)
+        )
+        x = lib.tensor(a, requires_grad=True)
+        y = lib.tensor(b, requires_grad=False)
+        p, s = m(x, y)
+        (p.sum() + (s * s).sum()).backward()
+        seen[lib.__name__ + ".grad"] = x.grad.numpy()
+    assert seen["xpnn"] == seen["torch"] == (2, 2)
+    np.testing.assert_allclose(seen["xpnn.grad"], seen["torch.grad"], atol=1e-12)
