@@ -150,3 +150,12 @@ def test_a_custom_sampler_cannot_be_checkpointed_silently():
     loader = DataLoader(list(range(5)), sampler=[4, 3, 2, 1, 0])
     with pytest.raises(RuntimeError, match="resuming needs an order the loader can redraw"):
         loader.state_dict()
+
+
+def test_a_state_saved_before_sample_positions_still_resumes():
+    # Checkpoints written before this change count batches ("position"), with the same batch size.
+    ds = TensorDataset(np.arange(30))
+    whole = _epoch(DataLoader(ds, batch_size=4, shuffle=True, seed=5))
+    resumed = DataLoader(ds, batch_size=4, shuffle=True)
+    resumed.load_state_dict({"seed": 5, "epoch": 1, "position": 2})
+    assert _epoch(resumed) == whole[8:]
