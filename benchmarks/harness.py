@@ -68,7 +68,7 @@ def xpnn_training_epoch(backend, make_model, x, y, batch):
     """A callable that trains ``make_model()`` (built on ``backend``) for one epoch over (x, y): Adam 1e-3,
     cross-entropy, shuffled batches through xpnn's DataLoader, as a user's loop would."""
     from xpnn import nn
-    from xpnn.data import DataLoader, TensorDataset
+    from xpnn.utils.data import DataLoader, TensorDataset
 
     with xpnn.use_backend(backend):
         xpnn.manual_seed(0)

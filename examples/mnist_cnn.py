@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 import xpnn
 from xpnn import nn
-from xpnn.data import DataLoader
+from xpnn.utils.data import DataLoader
 
 
 def conv_bn_relu(in_channels, out_channels):

@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 import xpnn
 from xpnn import nn
-from xpnn.data import DataLoader
+from xpnn.utils.data import DataLoader
 
 TITLE = "MLP 784-400-100-10"
 

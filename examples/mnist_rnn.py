@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 import xpnn
 from xpnn import nn
-from xpnn.data import DataLoader
+from xpnn.utils.data import DataLoader
 
 TITLE = "row-LSTM(128)"
 

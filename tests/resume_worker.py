@@ -15,9 +15,9 @@ import numpy as np
 
 import xpnn
 from xpnn import nn
-from xpnn.data import DataLoader, TensorDataset
 from xpnn.optim import Adam
 from xpnn.optim.lr_scheduler import StepLR
+from xpnn.utils.data import DataLoader, TensorDataset
 
 
 def build():

@@ -213,3 +213,11 @@ def test_leaf_gradients_never_share_memory(backend):
     a.grad.data *= 10  # e.g. gradient clipping in place
     assert b.grad.tolist() == [1.0, 1.0] and c.grad.tolist() == [[1.0, 1.0]]
     assert upstream.tolist() == [1.0, 1.0]
+
+
+def test_backward_through_a_0d_float32_power():
+    # numpy math on 0-d arrays returns numpy scalars; the engine must keep gradients as arrays
+    p = xpnn.nn.Parameter(xpnn.tensor([-1.0, 1.0]))
+    x = p[0]
+    (x**2 + x * 3 + p[1] * 3).backward()  # x's two gradients are summed as 0-d arrays
+    assert p.grad.tolist() == [1.0, 3.0]

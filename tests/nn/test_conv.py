@@ -137,8 +137,9 @@ def test_parameters_shapes_init_and_state_dict(backend):
 
 def test_repr_like_torch():
     assert repr(nn.Conv2d(1, 6, 5, padding=2)) == "Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1), padding=(2, 2))"
+    # torch leaves out a zero padding
     assert repr(nn.Conv2d(4, 4, 3, groups=4, bias=False)) == (
-        "Conv2d(4, 4, kernel_size=(3, 3), stride=(1, 1), padding=(0, 0), groups=4, bias=False)"
+        "Conv2d(4, 4, kernel_size=(3, 3), stride=(1, 1), groups=4, bias=False)"
     )
 
 

@@ -122,4 +122,5 @@ def test_attribute_before_super_init_is_a_clear_error():
 
 def test_repr_lists_children():
     text = repr(nn.Sequential(nn.Linear(2, 3), nn.Dropout(0.1)))
-    assert "(0): Linear(in_features=2, out_features=3, bias=True)" in text and "(1): Dropout(p=0.1)" in text
+    assert "(0): Linear(in_features=2, out_features=3, bias=True)" in text
+    assert "(1): Dropout(p=0.1, inplace=False)" in text

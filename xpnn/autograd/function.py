@@ -178,7 +178,7 @@ def _propagate(root, grad_array, handed, retain_graph):
                 x._accumulate_grad(gx, owned)
             else:
                 prev = grads.get(id(x))
-                grads[id(x)] = (x, gx if prev is None else prev[1] + gx)
+                grads[id(x)] = (x, gx if prev is None else _as_array(prev[1] + gx))
         if not retain_graph:
             fn.release()
 

@@ -1,6 +1,5 @@
-"""Datasets and batching, as torch.utils.data."""
+"""The former home of the data tools, kept so that ``from xpnn.data import DataLoader`` goes on working: the same
+objects as ``xpnn.utils.data`` (torch's name), where they live."""
 
-from .dataloader import DataLoader, default_collate
-from .dataset import Dataset, TensorDataset
-
-__all__ = ["Dataset", "TensorDataset", "DataLoader", "default_collate"]
+from ..utils.data import *  # noqa: F401,F403
+from ..utils.data import __all__  # noqa: F401

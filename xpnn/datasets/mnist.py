@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.dataset import Dataset
+from ..utils.data.dataset import Dataset
 from . import _download  # by module: MNIST's `download` argument would shadow the function
 from ._download import DownloadError, data_root, is_valid
 

@@ -1,7 +1,7 @@
 """Layers, losses and containers with torch.nn's names, arguments, defaults and state_dict keys."""
 
 from . import functional, init, utils
-from .container import ModuleList, Sequential
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .module import Module
 from .modules import *  # noqa: F401,F403  (every layer class, as torch.nn exposes them)
 from .parameter import Parameter

@@ -2,6 +2,7 @@
 into the tensor, so a seed gives the same weights on every backend."""
 
 import math
+import warnings
 
 import numpy as np
 
@@ -109,3 +110,27 @@ def orthogonal_(tensor, gain=1.0):
     if rows < cols:
         q = q.T
     return _fill(tensor, gain * q.reshape(tensor.shape))
+
+
+def _deprecated(new):
+    # torch keeps the names without the trailing underscore, deprecated, and warns; older programs still call them.
+    def old(*args, **kwargs):
+        warnings.warn(
+            f"`nn.init.{new.__name__[:-1]}` is now deprecated in favor of `nn.init.{new.__name__}`.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return new(*args, **kwargs)
+
+    old.__name__ = new.__name__[:-1]
+    return old
+
+
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)

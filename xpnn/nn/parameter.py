@@ -1,7 +1,7 @@
 import numpy as np
 
 from .._tensor import Tensor
-from ..backend import current_backend
+from ..backend import current_backend, parse_to
 
 
 class Parameter(Tensor):
@@ -18,9 +18,23 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
-def empty_parameter(*shape, dtype=np.float32):
-    """A parameter of the current backend, to be filled by an init function."""
-    return Parameter(current_backend().xp.empty(shape, dtype=dtype))
+def factory_kwargs(device=None, dtype=None):
+    """(Backend, dtype) a layer creates its parameters and buffers with: torch's ``device=``/``dtype=`` arguments
+    of every layer constructor. A device is 'cpu' (numpy), 'cuda' (cupy) or a backend name; by default the
+    current backend and float32."""
+    backend, dtype = parse_to(device=device, dtype=dtype)
+    backend = backend or current_backend()
+    backend.check_available()
+    dtype = dtype if dtype is not None else np.dtype(np.float32)
+    if dtype.kind != "f":
+        raise TypeError(f"a layer's parameters must have a floating point dtype, got {dtype}")
+    return backend, dtype
+
+
+def empty_parameter(*shape, device=None, dtype=None):
+    """A parameter on ``device`` with ``dtype`` (see factory_kwargs), to be filled by an init function."""
+    backend, dtype = factory_kwargs(device, dtype)
+    return Parameter(backend.xp.empty(shape, dtype=dtype))
 
 
 def check_input_dtype(layer, x, weight):

@@ -310,7 +310,9 @@ def decay_add_square_(xp, average, decay, g, weight, work):
 
 
 def _snapshot(value):
-    return value if isinstance(value, numbers.Number) else value.copy()
+    if isinstance(value, list):  # LBFGS keeps its history as lists of arrays
+        return [_snapshot(v) for v in value]
+    return value if value is None or isinstance(value, numbers.Number) else value.copy()
 
 
 def _array_like_param(value, param, where):

@@ -1,11 +1,10 @@
 import numpy as np
 
-from ... import backend as _backend
 from ..._tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..module import Module
-from ..parameter import check_input_dtype, empty_parameter
+from ..parameter import check_input_dtype, empty_parameter, factory_kwargs
 
 
 class _BatchNorm(Module):
@@ -15,16 +14,19 @@ class _BatchNorm(Module):
     #: input dimensionalities the layer takes
     _ndims = ()
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
+    def __init__(
+        self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None, dtype=None
+    ):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        self.weight = empty_parameter(num_features) if affine else None
-        self.bias = empty_parameter(num_features) if affine else None
-        xp = _backend.current_backend().xp
+        self.weight = empty_parameter(num_features, device=device, dtype=dtype) if affine else None
+        self.bias = empty_parameter(num_features, device=device, dtype=dtype) if affine else None
+        backend, dtype = factory_kwargs(device, dtype)
+        xp = backend.xp
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor(xp.zeros(num_features, dtype=np.float32)))
-            self.register_buffer("running_var", Tensor(xp.ones(num_features, dtype=np.float32)))
+            self.register_buffer("running_mean", Tensor(xp.zeros(num_features, dtype=dtype)))
+            self.register_buffer("running_var", Tensor(xp.ones(num_features, dtype=dtype)))
             self.register_buffer("num_batches_tracked", Tensor(xp.zeros((), dtype=np.int64)))
         else:
             for name in ("running_mean", "running_var", "num_batches_tracked"):

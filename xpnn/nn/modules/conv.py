@@ -11,7 +11,20 @@ from ..parameter import check_input_dtype, empty_parameter
 class _ConvBase(Module):
     """What Conv2d and ConvTranspose2d share: argument checks, torch's default initialisation, repr."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, weight_shape):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        groups,
+        bias,
+        weight_shape,
+        device,
+        dtype,
+    ):
         super().__init__()
         if not isinstance(groups, int) or groups < 1:
             raise ValueError(f"groups must be a positive int, got {groups!r}")
@@ -22,8 +35,8 @@ class _ConvBase(Module):
         self.kernel_size = pair(kernel_size, "kernel_size", 1)
         self.stride, self.dilation = pair(stride, "stride", 1), pair(dilation, "dilation", 1)
         self.padding = padding if isinstance(padding, str) else pair(padding, "padding")
-        self.weight = empty_parameter(*weight_shape(self.kernel_size))
-        self.bias = empty_parameter(out_channels) if bias else None
+        self.weight = empty_parameter(*weight_shape(self.kernel_size), device=device, dtype=dtype)
+        self.bias = empty_parameter(out_channels, device=device, dtype=dtype) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -40,10 +53,9 @@ class _ConvBase(Module):
         return f"{type(self).__name__}({self.in_channels}→{self.out_channels}, {kh}x{kw})"
 
     def extra_repr(self):
-        s = (
-            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
-            f"padding={self.padding}"
-        )
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
         if self.dilation != (1, 1):
             s += f", dilation={self.dilation}"
         if getattr(self, "output_padding", (0, 0)) != (0, 0):
@@ -69,6 +81,8 @@ class Conv2d(_ConvBase):
         groups=1,
         bias=True,
         padding_mode="zeros",
+        device=None,
+        dtype=None,
     ):
         if padding_mode != "zeros":
             raise ValueError(f"Conv2d: padding_mode {padding_mode!r} is not supported; xpnn pads with zeros")
@@ -82,6 +96,8 @@ class Conv2d(_ConvBase):
             groups,
             bias,
             lambda k: (out_channels, in_channels // groups) + k,
+            device,
+            dtype,
         )
         self.padding_mode = padding_mode
         # Validates padding='same'/'valid' now rather than on the first batch.
@@ -107,6 +123,8 @@ class ConvTranspose2d(_ConvBase):
         bias=True,
         dilation=1,
         padding_mode="zeros",
+        device=None,
+        dtype=None,
     ):
         if padding_mode != "zeros":
             raise ValueError(
@@ -122,6 +140,8 @@ class ConvTranspose2d(_ConvBase):
             groups,
             bias,
             lambda k: (in_channels, out_channels // groups) + k,
+            device,
+            dtype,
         )
         self.padding_mode = padding_mode
         self._geometry = conv_geometry(self.kernel_size, self.stride, self.padding, self.dilation, groups)

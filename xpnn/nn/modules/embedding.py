@@ -10,7 +10,7 @@ class Embedding(Module):
     Initialised N(0, 1) as in torch; the ``padding_idx`` row starts at zero and receives no gradient.
     """
 
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None):
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, *, device=None, dtype=None):
         super().__init__()
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
@@ -20,7 +20,7 @@ class Embedding(Module):
                 )
             padding_idx %= num_embeddings
         self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
-        self.weight = empty_parameter(num_embeddings, embedding_dim)
+        self.weight = empty_parameter(num_embeddings, embedding_dim, device=device, dtype=dtype)
         self.reset_parameters()
 
     def reset_parameters(self):

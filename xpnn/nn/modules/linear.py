@@ -17,11 +17,11 @@ class Identity(Module):
 class Linear(Module):
     """y = x W^T + b. weight: (out_features, in_features), bias: (out_features,), initialised as torch does."""
 
-    def __init__(self, in_features, out_features, bias=True):
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        self.weight = empty_parameter(out_features, in_features)
-        self.bias = empty_parameter(out_features) if bias else None
+        self.weight = empty_parameter(out_features, in_features, device=device, dtype=dtype)
+        self.bias = empty_parameter(out_features, device=device, dtype=dtype) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self):

@@ -36,7 +36,17 @@ class RNNBase(Module):
     kernel = None  # the Function class running one layer in one direction
 
     def __init__(
-        self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0, bidirectional=False
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        *,
+        device=None,
+        dtype=None,
     ):
         super().__init__()
         name = f"{type(self).__name__}({input_size}→{hidden_size})"
@@ -57,12 +67,12 @@ class RNNBase(Module):
             per_direction = []
             for suffix in ("", "_reverse")[: self.num_directions]:
                 names = [f"weight_ih_l{layer}{suffix}", f"weight_hh_l{layer}{suffix}"]
-                setattr(self, names[0], empty_parameter(gate_rows, layer_input))
-                setattr(self, names[1], empty_parameter(gate_rows, hidden_size))
+                shapes = [(gate_rows, layer_input), (gate_rows, hidden_size)]
                 if bias:
                     names += [f"bias_ih_l{layer}{suffix}", f"bias_hh_l{layer}{suffix}"]
-                    setattr(self, names[2], empty_parameter(gate_rows))
-                    setattr(self, names[3], empty_parameter(gate_rows))
+                    shapes += [(gate_rows,), (gate_rows,)]
+                for name, shape in zip(names, shapes):
+                    setattr(self, name, empty_parameter(*shape, device=device, dtype=dtype))
                 per_direction.append(names)
             self._weight_names.append(per_direction)
         self.reset_parameters()
@@ -186,12 +196,17 @@ class RNN(RNNBase):
         batch_first=False,
         dropout=0.0,
         bidirectional=False,
+        *,
+        device=None,
+        dtype=None,
     ):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(
                 f"RNN({input_size}→{hidden_size}): nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}"
             )
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
+        super().__init__(
+            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device=device, dtype=dtype
+        )
         self.nonlinearity = nonlinearity
 
     def _make_kernel(self, reverse):
@@ -219,15 +234,15 @@ class RNNCellBase(Module):
 
     kernel = None
 
-    def __init__(self, input_size, hidden_size, bias=True):
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__()
         _check_sizes(f"{type(self).__name__}({input_size}→{hidden_size})", input_size, hidden_size)
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         gate_rows = self.kernel.n_gates * hidden_size
-        self.weight_ih = empty_parameter(gate_rows, input_size)
-        self.weight_hh = empty_parameter(gate_rows, hidden_size)
-        self.bias_ih = empty_parameter(gate_rows) if bias else None
-        self.bias_hh = empty_parameter(gate_rows) if bias else None
+        self.weight_ih = empty_parameter(gate_rows, input_size, device=device, dtype=dtype)
+        self.weight_hh = empty_parameter(gate_rows, hidden_size, device=device, dtype=dtype)
+        self.bias_ih = empty_parameter(gate_rows, device=device, dtype=dtype) if bias else None
+        self.bias_hh = empty_parameter(gate_rows, device=device, dtype=dtype) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -289,12 +304,12 @@ class RNNCellBase(Module):
 class RNNCell(RNNCellBase):
     kernel = RNNFunction
 
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh"):
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(
                 f"RNNCell({input_size}→{hidden_size}): nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}"
             )
-        super().__init__(input_size, hidden_size, bias)
+        super().__init__(input_size, hidden_size, bias, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 
     def _make_kernel(self):

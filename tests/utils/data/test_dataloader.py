@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import xpnn
-from xpnn.data import DataLoader, Dataset, TensorDataset
+from xpnn.utils.data import DataLoader, Dataset, TensorDataset
 
 
 class Squares(Dataset):
@@ -32,9 +32,9 @@ def test_drop_last_and_len():
     assert len(list(DataLoader(ds, batch_size=4, drop_last=True))) == 2
 
 
-def test_item_datasets_are_collated_and_floats_become_float32():
+def test_item_datasets_are_collated_and_python_floats_become_float64_as_in_torch():
     xb, yb = next(iter(DataLoader(Squares(), batch_size=3)))
-    assert xb.dtype == np.float32 and xb.tolist() == [0.0, 1.0, 2.0]
+    assert xb.dtype == np.float64 and xb.tolist() == [0.0, 1.0, 2.0]
     assert yb.tolist() == [0, 1, 4]
 
 
