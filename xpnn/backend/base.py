@@ -7,6 +7,7 @@ the few kernels that must differ between numpy and cupy, for the kernel itself (
 import numpy as np
 
 from . import conv_kernels, norm_kernels, pool_kernels
+from .device import device
 from .erf import erf as host_erf
 
 
@@ -33,6 +34,14 @@ class Backend:
         except BackendUnavailableError:
             return False
         return True
+
+    def device_of(self, array):
+        """The ``xpnn.device`` where ``array`` lives: the host ('cpu') unless a backend says otherwise."""
+        return device("cpu", backend_name=self.name)
+
+    def device_count(self):
+        """How many devices of this backend can be used (the host counts as one)."""
+        return 1 if self.is_available() else 0
 
     # -- moving data ---------------------------------------------------------------------------------------
     def asarray(self, data, dtype=None):

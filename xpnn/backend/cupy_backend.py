@@ -2,6 +2,7 @@
 
 from . import cudnn as _cudnn
 from .base import Backend, BackendUnavailableError
+from .device import device
 from .conv_kernels import conv_output_size
 from .pool_kernels import output_hw as _pool_output_hw
 
@@ -48,6 +49,12 @@ class CupyBackend(Backend):
                 "backend 'cupy': cupy is installed but no CUDA device is visible "
                 "(check CUDA_VISIBLE_DEVICES and nvidia-smi)"
             )
+
+    def device_of(self, array):
+        return device("cuda", array.device.id, backend_name=self.name)
+
+    def device_count(self):
+        return self._import().cuda.runtime.getDeviceCount() if self.is_available() else 0
 
     def asarray(self, data, dtype=None):
         return self._import().asarray(data, dtype=dtype)
