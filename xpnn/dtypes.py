@@ -51,6 +51,10 @@ class dtype:  # noqa: N801 - torch's name
     def __repr__(self):
         return f"xpnn.{self.name}"
 
+    def __str__(self):
+        # Plain in messages ("got dtype int64"), as numpy prints it; repr() is torch's style.
+        return self.name
+
 
 float16 = dtype("float16", np.float16)
 float32 = dtype("float32", np.float32)
@@ -65,7 +69,9 @@ complex64 = dtype("complex64", np.complex64)
 complex128 = dtype("complex128", np.complex128)
 
 # numpy dtype -> xpnn dtype; other numpy dtypes (uint16, ...) get an object on first sight.
-_BY_NUMPY = {d.dtype: d for d in (float16, float32, float64, int8, int16, int32, int64, uint8, bool_, complex64, complex128)}
+_BY_NUMPY = {
+    d.dtype: d for d in (float16, float32, float64, int8, int16, int32, int64, uint8, bool_, complex64, complex128)
+}
 
 
 def as_dtype(value):

@@ -17,6 +17,12 @@ Writing an op::
 saving what no gradient will use. Non-tensor arguments go to ``__init__``. ``backward`` must not modify the
 gradients it receives in place: the same array may also be another tensor's gradient.
 
+Version counters, as in torch: every tensor counts the in-place changes to its data (``tensor._version``). A
+Function notes its inputs' versions (and its outputs', when ``saves_outputs``) and ``backward`` raises if one of
+those it kept for backward (``saves_inputs``, true unless the op says otherwise) has changed since: the arrays it
+saved would no longer be the ones the forward saw, and the gradient would be silently wrong. An op whose
+output is a view of its input (``is_view``) shares the input's counter, since a change to one is a change to both.
+
 The engine sits below the Tensor class (``xpnn/_tensor.py`` imports this module, never the other way round);
 ``_tensor.py`` hands its class to :func:`bind_tensor_class` once, when it is defined.
 """
@@ -42,6 +48,9 @@ def bind_tensor_class(cls):
 
 class Function:
     needs_input_grad: tuple = ()
+    saves_inputs = True  # backward reads the input arrays (False for ops like add that keep none of them)
+    saves_outputs = False  # backward reads the output arrays (exp, tanh, sigmoid, ...)
+    is_view = False  # the output is a view of input 0's data (reshape, transpose, basic indexing)
 
     def forward(self, *xs: Any) -> Any:
         """Raw arrays in, an array (or a tuple of arrays) out."""
@@ -62,19 +71,75 @@ class Function:
         outs = self.forward(*arrays)
         multi = isinstance(outs, tuple)
         outputs = [Tensor._from_op(_as_array(y), record) for y in (outs if multi else (outs,))]
+        if self.is_view:
+            for o in outputs:
+                o._version_counter = tensors[0]._version_counter
         if record:
             self.inputs = tensors
+            self.input_versions = [t._version_counter[0] for t in tensors]
             self.outputs = [weakref.ref(o) for o in outputs]
+            if self.saves_outputs:
+                self.output_versions = [o._version_counter[0] for o in outputs]
             if multi:
                 self.output_meta = [(o.array.shape, o.array.dtype) for o in outputs]
             for o in outputs:
                 o.creator = self
         return tuple(outputs) if multi else outputs[0]
 
+    def check_versions(self):
+        """Raise if a tensor this op kept for backward was changed in place after the forward (see the top)."""
+        for i, (x, version) in enumerate(zip(self.inputs, self.input_versions)):
+            if version is None or x._version_counter[0] == version:
+                continue
+            if self.saves_inputs:
+                raise _modified_error(self, f"input {i}", x, version)
+            if getattr(x.creator, "rebase_version", -1) >= version:
+                # x took a new place in the graph (an in-place op recorded for autograd) after this op read
+                # it; the gradient would go to the new place. torch tracks this; xpnn refuses.
+                raise RuntimeError(
+                    f"input {i} of {type(self).__name__} (shape {x.shape}) was changed by an in-place operation "
+                    f"recorded for autograd after {type(self).__name__} used it; xpnn cannot route the gradient "
+                    f"back to the value it had: use an out-of-place op (y = x + 1 rather than x += 1)"
+                )
+        for i, (ref, version) in enumerate(zip(self.outputs, getattr(self, "output_versions", ()))):
+            out = ref()
+            if out is not None and out._version_counter[0] != version:
+                raise _modified_error(self, f"output {i}", out, version)
+
     def release(self):
         """Drop inputs and everything saved for backward, so the graph's memory is freed after backward."""
         self.__dict__.clear()
         self.released = True
+
+
+def _modified_error(fn, which, x, version):
+    return RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an inplace operation: "
+        f"{which} of {type(fn).__name__} (shape {x.shape}, dtype {x.dtype}) is at version "
+        f"{x._version_counter[0]}; expected version {version} instead. Compute the loss again after the "
+        f"in-place change (an optimizer.step() or an op ending in '_' between this forward and backward), or "
+        f"change a clone() of the tensor"
+    )
+
+
+def wrap_array(array):
+    """A new Tensor around a raw array, outside the graph (for results that have no gradient)."""
+    return Tensor._from_op(_as_array(array), False)
+
+
+def run_hooks(tensor, g):
+    """Pass gradient ``g`` through the hooks registered on ``tensor``; returns (gradient, replaced)."""
+    replaced = False
+    for hook in list(tensor._hooks.values()):
+        out = hook(wrap_array(g))
+        if out is not None:
+            out = out.array if isinstance(out, Tensor) else out
+            if out.shape != g.shape:
+                raise RuntimeError(
+                    f"a hook returned a gradient of shape {tuple(out.shape)} for a tensor of shape {tensor.shape}"
+                )
+            g, replaced = out, True
+    return g, replaced
 
 
 def _as_array(y):
@@ -109,7 +174,11 @@ def backward(root, grad=None, retain_graph=False):
     """Accumulate d(root)/d(leaf) into ``leaf.grad`` for every leaf that requires grad."""
     grad_array = _root_gradient(root, grad)
     if root.creator is None:
-        root._accumulate_grad(grad_array, owned=grad is None)
+        owned = grad is None
+        if root._hooks:
+            grad_array, replaced = run_hooks(root, grad_array)
+            owned = owned and not replaced
+        root._accumulate_grad(grad_array, owned=owned)
         return
     # Arrays already handed out as someone's .grad (the caller's grad too): a second leaf gets a copy.
     handed = {id(grad_array)} if grad is not None else set()
@@ -151,9 +220,13 @@ def _propagate(root, grad_array, handed, retain_graph):
         gys = []
         for ref in fn.outputs:
             out = ref()
-            gys.append(None if out is None else grads.pop(id(out), (None, None))[1])
+            g = None if out is None else grads.pop(id(out), (None, None))[1]
+            if g is not None and out._hooks:
+                g = run_hooks(out, g)[0]
+            gys.append(g)
         if all(g is None for g in gys):
             continue
+        fn.check_versions()
         if len(gys) > 1 and any(g is None for g in gys):
             # Multi-output ops get zeros for outputs that did not influence the root.
             xp = get_array_module(*gys)
@@ -173,6 +246,9 @@ def _propagate(root, grad_array, handed, retain_graph):
                 )
             if x.creator is None:
                 owned = id(gx) not in handed and gx.base is None
+                if x._hooks:
+                    gx, replaced = run_hooks(x, gx)
+                    owned = owned and not replaced
                 handed.add(id(gx))
                 x._accumulate_grad(gx, owned)
             else:

@@ -11,8 +11,6 @@ from .base import Backend, BackendUnavailableError
 from .cudnn import cudnn_enabled, set_cudnn_enabled, use_cudnn
 from .cupy_backend import CupyBackend
 from .device import device
-
-_Device = device  # parse_to's keyword argument is called device, as in torch
 from .numpy_backend import NumpyBackend
 from .switch import Switch
 
@@ -38,6 +36,7 @@ __all__ = [
     "use_cudnn",
 ]
 
+_Device = device  # parse_to's keyword argument is called device, as in torch
 _BACKENDS = {}
 _current = Switch("backend", "numpy")
 _owner_cache = {}  # array type -> Backend

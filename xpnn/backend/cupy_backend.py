@@ -2,8 +2,8 @@
 
 from . import cudnn as _cudnn
 from .base import Backend, BackendUnavailableError
-from .device import device
 from .conv_kernels import conv_output_size
+from .device import device
 from .pool_kernels import output_hw as _pool_output_hw
 
 _INSTALL_HINT = "install it with `pip install xpnn[cuda12]` (CUDA 12) or `pip install xpnn[cuda13]` (CUDA 13)"

@@ -6,6 +6,8 @@ from ..backend import get_array_module
 
 
 class AddFunction(Function):
+    saves_inputs = False
+
     def forward(self, a, b):
         self.shapes = a.shape, b.shape
         return a + b
@@ -15,6 +17,8 @@ class AddFunction(Function):
 
 
 class SubFunction(Function):
+    saves_inputs = False
+
     def forward(self, a, b):
         self.shapes = a.shape, b.shape
         return a - b
@@ -46,6 +50,8 @@ class DivFunction(Function):
 
 
 class NegFunction(Function):
+    saves_inputs = False
+
     def forward(self, x):
         return -x
 
@@ -55,6 +61,8 @@ class NegFunction(Function):
 
 class AddScalarFunction(Function):
     """x + c for a Python number c: no array is made for c, and c stays weakly typed (float32 stays float32)."""
+
+    saves_inputs = False
 
     def __init__(self, c):
         self.c = c
@@ -67,6 +75,8 @@ class AddScalarFunction(Function):
 
 
 class MulScalarFunction(Function):
+    saves_inputs = False
+
     def __init__(self, c):
         self.c = c
 
@@ -79,6 +89,8 @@ class MulScalarFunction(Function):
 
 class RSubScalarFunction(Function):
     """c - x."""
+
+    saves_inputs = False
 
     def __init__(self, c):
         self.c = c
@@ -121,6 +133,8 @@ class PowScalarFunction(Function):
 class RPowScalarFunction(Function):
     """c ** x for a Python number c."""
 
+    saves_inputs, saves_outputs = False, True
+
     def __init__(self, c):
         self.c = c
 
@@ -134,6 +148,8 @@ class RPowScalarFunction(Function):
 
 class PowFunction(Function):
     """a ** b, both tensors."""
+
+    saves_outputs = True
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -175,3 +191,54 @@ class MatMulFunction(Function):
         if self.needs_input_grad[1]:
             gb = sum_to(xp.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
         return ga, gb
+
+
+class MaximumFunction(Function):
+    """Elementwise max (mode 'max') or min of two tensors; at ties the gradient is split evenly, as in torch."""
+
+    def __init__(self, mode="max"):
+        self.mode = mode
+
+    def forward(self, a, b):
+        xp = get_array_module(a, b)
+        self.a, self.b = a, b
+        return xp.maximum(a, b) if self.mode == "max" else xp.minimum(a, b)
+
+    def backward(self, g):
+        wins = (self.a > self.b) if self.mode == "max" else (self.a < self.b)
+        share = wins + 0.5 * (self.a == self.b)
+        ga = sum_to(g * share, self.a.shape) if self.needs_input_grad[0] else None
+        gb = sum_to(g * (1 - share), self.b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class EinsumFunction(Function):
+    """einsum over explicit subscripts ('ij,jk->ik'); the gradient of each operand is another einsum."""
+
+    def __init__(self, inputs_spec, output_spec):
+        self.inputs_spec, self.output_spec = inputs_spec, output_spec
+
+    def forward(self, *xs):
+        self.xs = xs
+        spec = ",".join(self.inputs_spec) + "->" + self.output_spec
+        return get_array_module(*xs).einsum(spec, *xs)
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        grads = []
+        for i, (spec, x) in enumerate(zip(self.inputs_spec, self.xs)):
+            if not self.needs_input_grad[i]:
+                grads.append(None)
+                continue
+            others = [s for j, s in enumerate(self.inputs_spec) if j != i] + [self.output_spec]
+            arrays = [a for j, a in enumerate(self.xs) if j != i] + [g]
+            # Letters of this operand that no other operand nor the output has were summed away: the gradient
+            # is constant along them, so compute without them and broadcast back.
+            kept = "".join(c for c in spec if any(c in o for o in others))
+            gx = xp.einsum(",".join(others) + "->" + kept, *arrays)
+            shape = [x.shape[spec.index(c)] if c in kept else 1 for c in spec]
+            gx = gx.reshape([x.shape[spec.index(c)] for c in kept]) if kept else gx
+            order = [kept.index(c) for c in spec if c in kept]
+            gx = xp.transpose(gx, order).reshape(shape) if kept else gx.reshape(shape)
+            grads.append(xp.broadcast_to(gx, x.shape).copy())
+        return tuple(grads)

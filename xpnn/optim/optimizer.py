@@ -124,6 +124,7 @@ class Optimizer:
                     if not state:
                         state.update(self._init_state(param, group))
                     self._update(param, grad, state, group)
+                    p._version_counter[0] += 1  # an in-place change: a graph that saved p must not backward
         return loss
 
     def _scratch(self, like, slot):
