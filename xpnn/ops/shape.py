@@ -192,7 +192,7 @@ class ScatterFunction(Function):
 
 def _along_axis_index(xp, index, axis):
     """The fancy index that picks index's entries along ``axis`` (and each position on the other axes)."""
-    grids = xp.meshgrid(*[xp.arange(n) for n in index.shape], indexing="ij")
+    grids = list(xp.meshgrid(*[xp.arange(n) for n in index.shape], indexing="ij"))
     grids[axis] = index
     return tuple(grids)
 
