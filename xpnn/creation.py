@@ -152,11 +152,13 @@ def rand(*size, dtype=None, device=None, requires_grad=False):
 
 
 def randn_like(input, dtype=None, device=None, requires_grad=False):
-    return randn(input.shape, *_like(input, dtype, device), requires_grad=requires_grad)
+    dtype, device = _like(input, dtype, device)
+    return randn(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def rand_like(input, dtype=None, device=None, requires_grad=False):
-    return rand(input.shape, *_like(input, dtype, device), requires_grad=requires_grad)
+    dtype, device = _like(input, dtype, device)
+    return rand(input.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False):
