@@ -89,7 +89,9 @@ def test_cuda_unavailable_says_cuda_is_the_cupy_backend_and_why():
     assert xpnn.accelerator.current_accelerator() is None and xpnn.accelerator.device_count() == 0
     t = xpnn.zeros(2)
     for call in (lambda: t.to("cuda"), lambda: t.cuda(), lambda: t.to(xpnn.device("cuda:0")), lambda: t.to(0)):
-        with pytest.raises(BackendUnavailableError, match=r"'cuda(:0)?' is xpnn's cupy backend, which is not available here: .*cupy"):
+        with pytest.raises(
+            BackendUnavailableError, match=r"'cuda(:0)?' is xpnn's cupy backend, which is not available here: .*cupy"
+        ):
             call()
     with pytest.raises(BackendUnavailableError, match="cupy backend"):
         xpnn.zeros(2, device="cuda")

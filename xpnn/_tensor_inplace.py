@@ -14,7 +14,7 @@ import weakref
 
 from ._tensor_methods import _index_arrays
 from .autograd import function as _graph
-from .autograd.function import is_scalar, python_scalar
+from .autograd.function import constant_like, is_scalar, python_scalar
 from .autograd.grad_mode import is_grad_enabled, no_grad
 from .backend import backend_of, get_array_module
 from .ops.shape import SetItemFunction
@@ -87,7 +87,10 @@ class InplaceMethods:
 
     def __setitem__(self, index, value):
         index = _index_arrays(index, self.array)
-        if isinstance(value, _graph.Tensor) and (self.requires_grad or value.requires_grad) and is_grad_enabled():
+        value_grad = isinstance(value, _graph.Tensor) and value.requires_grad
+        if is_grad_enabled() and (value_grad or (self.requires_grad and self.creator is not None)):
+            if not isinstance(value, _graph.Tensor):
+                value = constant_like(value, [self])
             return self._record_inplace("__setitem__", lambda x, v: SetItemFunction(index)(x, v), value)
         self._check_leaf("__setitem__")
         value = value.array if isinstance(value, _graph.Tensor) else python_scalar(value)

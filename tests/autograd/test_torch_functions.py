@@ -36,7 +36,11 @@ CASES = [
     ("std_all", lambda a: _lib(a).std(a), [_any((3, 5))]),
     ("prod_all", lambda a: a.prod(), [_any((2, 3))]),
     ("prod_dim", lambda a: _lib(a).prod(a, 1), [_any((3, 4))]),
-    ("prod_with_zero", lambda a: (a * _index(a, np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 1.0]]))).prod(dim=0), [_any((3, 2))]),
+    (
+        "prod_with_zero",
+        lambda a: (a * _index(a, np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 1.0]]))).prod(dim=0),
+        [_any((3, 2))],
+    ),
     ("cumsum", lambda a: _lib(a).cumsum(a, dim=1), [_any((3, 4))]),
     ("amax", lambda a: _lib(a).amax(a, dim=1), [_distinct((3, 4))]),
     ("amin_keepdim", lambda a: a.amin(dim=(0, 1), keepdim=True), [_distinct((3, 4, 2))]),
@@ -174,7 +178,9 @@ def test_array_protocol_on_numpy_only(backend):
 )
 def test_out_of_range_dims_raise_index_error(backend, call):
     x = xpnn.zeros(2, 3)
-    with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range of \[-\d, \d\], but got -?\d\)"):
+    with pytest.raises(
+        IndexError, match=r"Dimension out of range \(expected to be in range of \[-\d, \d\], but got -?\d\)"
+    ):
         call(x)
 
 

@@ -239,6 +239,7 @@ def _propagate(root, grad_array, handed, retain_graph):
         for x, gx, needed in zip(fn.inputs, gxs, fn.needs_input_grad):
             if gx is None or not needed:
                 continue
+            gx = _as_array(gx)  # numpy math on 0-d arrays gives numpy scalars
             if gx.shape != x.array.shape:
                 raise RuntimeError(
                     f"internal error in {type(fn).__name__}.backward: gradient of shape "

@@ -139,7 +139,8 @@ class SetItemFunction(Function):
         if self.needs_input_grad[0]:
             gx = g.copy()
             gx[self.index] = 0
-        gv = sum_to(g[self.index], self.value_shape) if self.needs_input_grad[1] else None
+        # g[index] of a single element is a numpy scalar, which is no array: asarray makes it one.
+        gv = sum_to(get_array_module(g).asarray(g[self.index]), self.value_shape) if self.needs_input_grad[1] else None
         return gx, gv
 
 
