@@ -12,6 +12,7 @@ from ._tensor_methods import TensorMethods
 from ._utils import is_float, normalize_dim, shape_args
 from .autograd.function import backward as _run_backward
 from .autograd.function import bind_tensor_class, is_scalar, python_scalar
+from .autograd.grad_mode import is_grad_enabled
 from .backend import available_backend, backend_of, get_array_module, parse_to
 from .ops import arithmetic as A
 from .ops import elementwise as E
@@ -357,6 +358,22 @@ class Tensor(InplaceMethods, TensorMethods):
 
     def __or__(self, other):
         return self._compare(other, lambda a, b: a | b)
+
+    def __mod__(self, other):
+        return self._integer_math(other, lambda a, b: a % b, "%")
+
+    def __floordiv__(self, other):
+        return self._integer_math(other, lambda a, b: a // b, "//")
+
+    remainder, floor_divide = __mod__, __floordiv__
+
+    def _integer_math(self, other, op, symbol):
+        # Without a gradient in xpnn: refuse rather than silently cut a graph.
+        if self.requires_grad and is_grad_enabled():
+            raise RuntimeError(
+                f"'{symbol}' on a tensor that requires grad is not differentiable in xpnn; detach() first"
+            )
+        return self._compare(other, op)
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
     greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne

@@ -200,3 +200,12 @@ def test_einsum_rejects_ellipsis_and_wrong_operands():
 def test_where_with_condition_only_gives_indices():
     rows, cols = xpnn.where(xpnn.tensor([[True, False], [False, True]]))
     assert rows.tolist() == [0, 1] and cols.tolist() == [0, 1]
+
+
+def test_remainder_and_floor_division_match_torch_and_refuse_grad(backend):
+    torch = pytest.importorskip("torch")
+    a = np.array([7, -3, 5, 0])
+    assert (xpnn.tensor(a) % 3).tolist() == (torch.tensor(a) % 3).tolist()
+    assert (xpnn.tensor(a) // 2).tolist() == (torch.tensor(a) // 2).tolist()
+    with pytest.raises(RuntimeError, match="not differentiable"):
+        xpnn.tensor([1.0], requires_grad=True) % 2
