@@ -273,8 +273,8 @@ class Tensor(InplaceMethods, TensorMethods):
         .grad (accumulation, clipping) would change the other."""
         if not self.requires_grad:
             return
-        if g.dtype != self.dtype:
-            g, owned = g.astype(self.dtype), True
+        if g.dtype != self.array.dtype:
+            g, owned = g.astype(self.array.dtype), True
         if self.grad is None:
             self.grad = Tensor(g if owned else g.copy())
         else:
