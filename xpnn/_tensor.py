@@ -245,9 +245,8 @@ class Tensor(InplaceMethods, TensorMethods):
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` with this tensor's gradient when backward computes it; a Tensor it returns
-        replaces the gradient. Returns a handle whose ``remove()`` unregisters the hook, as in torch.
-
-        On a leaf the hook sees each contribution as it is accumulated (torch: their sum, once)."""
+        replaces the gradient. Returns a handle whose ``remove()`` unregisters the hook, as in torch. A leaf's
+        hooks run once per backward, with its whole gradient, after the rest of the graph."""
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._hooks is None:

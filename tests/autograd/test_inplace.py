@@ -237,3 +237,17 @@ def test_hooks_see_and_replace_gradients_like_torch(backend):
 def test_register_hook_needs_requires_grad():
     with pytest.raises(RuntimeError, match="doesn't require gradient"):
         xpnn.zeros(2).register_hook(lambda g: g)
+
+
+def test_leaf_hook_sees_the_summed_gradient_once_like_torch(backend):
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        seen = []
+        x.register_hook(lambda g: seen.append(g.tolist()))
+        x.register_hook(lambda g: g * 10.0)
+        (x * 2.0 + x * x).sum().backward()
+        return seen, x.grad.tolist()
+
+    assert run(xpnn) == run(torch)

@@ -211,6 +211,7 @@ def _propagate(root, grad_array, handed, retain_graph):
     # id(tensor) -> (tensor, gradient so far); holding the tensor keeps its id from being reused when the
     # function that consumed it is released before the function that produced it runs.
     grads = {id(root): (root, grad_array)}
+    hooked_leaves = {}
     for fn in _topological_order(root.creator):
         if getattr(fn, "released", False):
             raise RuntimeError(
@@ -245,11 +246,12 @@ def _propagate(root, grad_array, handed, retain_graph):
                     f"internal error in {type(fn).__name__}.backward: gradient of shape "
                     f"{tuple(gx.shape)} for an input of shape {x.shape}"
                 )
-            if x.creator is None:
+            if x.creator is None and x._hooks:
+                # A leaf's hooks see its whole gradient once, as in torch: summed here, passed on at the end.
+                prev = hooked_leaves.get(id(x))
+                hooked_leaves[id(x)] = (x, gx if prev is None else prev[1] + gx)
+            elif x.creator is None:
                 owned = id(gx) not in handed and gx.base is None
-                if x._hooks:
-                    gx, replaced = run_hooks(x, gx)
-                    owned = owned and not replaced
                 handed.add(id(gx))
                 x._accumulate_grad(gx, owned)
             else:
@@ -257,6 +259,8 @@ def _propagate(root, grad_array, handed, retain_graph):
                 grads[id(x)] = (x, gx if prev is None else prev[1] + gx)
         if not retain_graph:
             fn.release()
+    for x, gx in hooked_leaves.values():
+        x._accumulate_grad(run_hooks(x, gx)[0], owned=False)
 
 
 def _topological_order(start):
