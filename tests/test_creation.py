@@ -109,3 +109,10 @@ def test_from_numpy_shares_memory_and_as_tensor_shares_when_it_can():
 
 def test_tensor_of_a_list_of_tensors():
     assert xpnn.tensor([xpnn.tensor(1.0), xpnn.tensor(2.0)]).tolist() == [1.0, 2.0]
+
+
+def test_size_keyword_like_torch():
+    assert xpnn.zeros(size=(2, 3)).shape == (2, 3) and xpnn.randn(size=[4]).shape == (4,)
+    assert xpnn.ones((2,)).shape == (2,) and xpnn.rand(2, 1).shape == (2, 1)
+    with pytest.raises(TypeError, match="not both"):
+        xpnn.zeros(2, size=(2,))

@@ -54,6 +54,7 @@ from .dtypes import int32 as int  # noqa: A004
 from .dtypes import int64 as long
 from .functions import (
     abs,  # noqa: A004
+    add,
     allclose,
     amax,
     amin,
@@ -69,6 +70,7 @@ from .functions import (
     concatenate,
     cos,
     cumsum,
+    div,
     einsum,
     eq,
     exp,
@@ -96,11 +98,14 @@ from .functions import (
     min,  # noqa: A004
     minimum,
     mm,
+    mul,
     narrow,
     ne,
+    neg,
     norm,
     numel,
     permute,
+    pow,  # noqa: A004
     prod,
     reshape,
     scatter,
@@ -113,6 +118,7 @@ from .functions import (
     squeeze,
     stack,
     std,
+    sub,
     sum,  # noqa: A004
     tanh,
     topk,

@@ -325,6 +325,23 @@ class Tensor(InplaceMethods, TensorMethods):
     def pow(self, exponent):
         return self**exponent
 
+    def add(self, other, alpha=1):
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other, alpha=1):
+        return self - (other if alpha == 1 else other * alpha)
+
+    def mul(self, other):
+        return self * other
+
+    def div(self, other):
+        return self / other
+
+    def neg(self):
+        return -self
+
+    subtract, multiply, divide = sub, mul, div
+
     def matmul(self, other):
         return self @ other
 

@@ -68,6 +68,13 @@ def from_numpy(array):
     return Tensor(array)
 
 
+def _size(dims, size):
+    """``f(2, 3)``, ``f((2, 3))`` and ``f(size=(2, 3))`` all name shape (2, 3), as in torch."""
+    if dims and size is not None:
+        raise TypeError("give the size either as positional arguments or as size=, not both")
+    return shape_args(dims) if size is None else shape_args((size,))
+
+
 def _filled(shape, value, dtype, device, requires_grad):
     dest = _dest(device)
     if dtype is None:
@@ -75,17 +82,20 @@ def _filled(shape, value, dtype, device, requires_grad):
     return Tensor(dest.xp.full(shape_args(shape), value, dtype=dtypes.numpy_dtype(dtype)), requires_grad)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False):
+def zeros(*dims, size=None, dtype=None, device=None, requires_grad=False):
+    size = _size(dims, size)
     return _filled(size, 0, _float_dtype(dtype), device, requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False):
+def ones(*dims, size=None, dtype=None, device=None, requires_grad=False):
+    size = _size(dims, size)
     return _filled(size, 1, _float_dtype(dtype), device, requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False):
+def empty(*dims, size=None, dtype=None, device=None, requires_grad=False):
+    size = _size(dims, size)
     # Zeros rather than uninitialised memory: the same cost here, and no surprises from stale values.
-    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+    return zeros(size, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -141,12 +151,14 @@ def _draw(method, size, dtype, device):
     return drawn.astype(dtype, copy=False)
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False):
+def randn(*dims, size=None, dtype=None, device=None, requires_grad=False):
+    size = _size(dims, size)
     """Draws from N(0, 1)."""
     return Tensor(_draw("standard_normal", size, dtype, device), requires_grad)
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False):
+def rand(*dims, size=None, dtype=None, device=None, requires_grad=False):
+    size = _size(dims, size)
     """Draws from U[0, 1)."""
     return Tensor(_draw("random", size, dtype, device), requires_grad)
 
@@ -189,7 +201,7 @@ def normal(mean=0.0, std=1.0, size=None, dtype=None, device=None, requires_grad=
         return (noise * std + mean).detach().requires_grad_(requires_grad)
     if size is None:
         raise TypeError("normal(mean, std) with numbers needs size=")
-    out = randn(*((size,) if isinstance(size, int) else size), dtype=dtype, device=device)
+    out = randn(size=(size,) if isinstance(size, int) else size, dtype=dtype, device=device)
     out.array *= std
     out.array += mean
     return out.requires_grad_(requires_grad)

@@ -41,6 +41,36 @@ def _check_same_shape_except(tensors, dim, name):
 
 
 # -- torch.* functions that are Tensor methods: the same op, called as torch.name(input, ...) -------------------
+def add(input, other, alpha=1):
+    return (
+        input.add(other, alpha)
+        if isinstance(input, Tensor)
+        else other.add(input)
+        if alpha == 1
+        else input + other * alpha
+    )
+
+
+def sub(input, other, alpha=1):
+    return input - (other if alpha == 1 else other * alpha)
+
+
+def mul(input, other):
+    return input * other
+
+
+def div(input, other):
+    return input / other
+
+
+def pow(input, exponent):  # noqa: A001
+    return input**exponent
+
+
+def neg(input):
+    return -input
+
+
 def exp(input):
     return input.exp()
 

@@ -209,3 +209,17 @@ def test_remainder_and_floor_division_match_torch_and_refuse_grad(backend):
     assert (xpnn.tensor(a) // 2).tolist() == (torch.tensor(a) // 2).tolist()
     with pytest.raises(RuntimeError, match="not differentiable"):
         xpnn.tensor([1.0], requires_grad=True) % 2
+
+
+ARITH = [
+    ("add_alpha", lambda a, b: _lib(a).add(a, b, alpha=2.0), [_any((3, 4)), _any((4,))]),
+    ("sub_method", lambda a, b: a.sub(b, alpha=0.5), [_any((3, 4)), _any((3, 4))]),
+    ("mul_div_fns", lambda a, b: _lib(a).div(_lib(a).mul(a, b), b.abs() + 1.0), [_any((3,)), _any((3,))]),
+    ("pow_neg_fns", lambda a: _lib(a).neg(_lib(a).pow(a, 2.0)), [_any((3,))]),
+]
+
+
+@pytest.mark.parametrize("name,fn,makers", ARITH, ids=[c[0] for c in ARITH])
+def test_arithmetic_functions(backend, name, fn, makers):
+    gradcheck(fn, *_inputs(makers))
+    test_matches_torch(backend, name, fn, makers)
