@@ -345,6 +345,16 @@ class Tensor(InplaceMethods, TensorMethods):
     def matmul(self, other):
         return self @ other
 
+    def mm(self, mat2):
+        if self.ndim != 2 or mat2.ndim != 2:
+            raise RuntimeError(f"mm: expected two 2-D tensors, got shapes {self.shape} and {mat2.shape}")
+        return self @ mat2
+
+    def bmm(self, mat2):
+        if self.ndim != 3 or mat2.ndim != 3 or self.shape[0] != mat2.shape[0]:
+            raise RuntimeError(f"bmm: expected two 3-D tensors of one batch size, got {self.shape} and {mat2.shape}")
+        return self @ mat2
+
     # -- comparisons (no gradient) ------------------------------------------------------------------------
     def _compare(self, other, op):
         other = other.array if isinstance(other, Tensor) else python_scalar(other)

@@ -176,15 +176,11 @@ def matmul(input, other):
 
 
 def mm(input, mat2):
-    if input.ndim != 2 or mat2.ndim != 2:
-        raise RuntimeError(f"mm: expected two 2-D tensors, got shapes {input.shape} and {mat2.shape}")
-    return input @ mat2
+    return input.mm(mat2)
 
 
 def bmm(input, mat2):
-    if input.ndim != 3 or mat2.ndim != 3 or input.shape[0] != mat2.shape[0]:
-        raise RuntimeError(f"bmm: expected two 3-D tensors of one batch size, got {input.shape} and {mat2.shape}")
-    return input @ mat2
+    return input.bmm(mat2)
 
 
 def einsum(equation, *operands):

@@ -223,3 +223,12 @@ ARITH = [
 def test_arithmetic_functions(backend, name, fn, makers):
     gradcheck(fn, *_inputs(makers))
     test_matches_torch(backend, name, fn, makers)
+
+
+def test_matmul_shape_errors_name_both_shapes(backend):
+    a = xpnn.zeros(2, 3, 16)
+    for call in (lambda: xpnn.bmm(a, a), lambda: a @ a, lambda: xpnn.mm(a[0], a[0]), lambda: a[0, 0] @ a[0]):
+        with pytest.raises(RuntimeError, match=r"cannot be multiplied"):
+            call()
+    with pytest.raises(RuntimeError, match="2-D"):
+        xpnn.mm(a, a)

@@ -172,6 +172,11 @@ class MatMulFunction(Function):
 
     def forward(self, a, b):
         self.a, self.b = a, b
+        if not a.ndim or not b.ndim or a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+            raise RuntimeError(
+                f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied (the last dimension "
+                f"of the first must equal the {'second-to-' if b.ndim > 1 else ''}last of the second)"
+            )
         return a @ b
 
     def backward(self, g):
