@@ -49,6 +49,33 @@ class InplaceMethods:
     def __itruediv__(self, other):
         return self.div_(other)
 
+    def pow_(self, exponent):
+        return self._inplace("pow_", lambda x, e: x**e, exponent)
+
+    def exp_(self):
+        return self._inplace("exp_", lambda x: x.exp())
+
+    def log_(self):
+        return self._inplace("log_", lambda x: x.log())
+
+    def sqrt_(self):
+        return self._inplace("sqrt_", lambda x: x.sqrt())
+
+    def abs_(self):
+        return self._inplace("abs_", lambda x: x.abs())
+
+    def neg_(self):
+        return self._inplace("neg_", lambda x: -x)
+
+    def sigmoid_(self):
+        return self._inplace("sigmoid_", lambda x: x.sigmoid())
+
+    def tanh_(self):
+        return self._inplace("tanh_", lambda x: x.tanh())
+
+    def relu_(self):
+        return self._inplace("relu_", lambda x: x.relu())
+
     def clamp_(self, min=None, max=None):  # noqa: A002 - torch's argument names
         return self._inplace("clamp_", lambda x: x.clamp(min, max))
 
@@ -141,6 +168,7 @@ class InplaceMethods:
             )
         old = type(self)._from_op(self.array, self.requires_grad)  # stands for the value before the op
         old.creator = self.creator
+        old._version_counter = [self._version_counter[0]]  # what self's creator recorded; old never changes
         if old.creator is not None:
             old.creator.outputs = [weakref.ref(old) if r() is self else r for r in old.creator.outputs]
         out = compute(old, *others)

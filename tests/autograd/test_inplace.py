@@ -26,6 +26,9 @@ MODIFIED = "modified by an inplace operation"
         lambda t, o: t.fill_(2.5),
         lambda t, o: t.copy_(o),
         lambda t, o: t.masked_fill_(o > 0, -1.0),
+        lambda t, o: t.abs_().sqrt_().log_().exp_().pow_(2.0),
+        lambda t, o: t.neg_().sigmoid_().tanh_(),
+        lambda t, o: t.relu_(),
     ],
 )
 def test_inplace_values_match_torch(backend, op):
@@ -151,6 +154,8 @@ def test_ops_that_save_nothing_allow_inplace_changes_like_torch(backend):
         lambda a, b: (a * 1.0).copy_(b) * a,
         lambda a, b: _setitem(a * 1.0, (slice(None), 1), b[:, 0]),
         lambda a, b: _setitem(a * 1.0, 0, 2.0),
+        lambda a, b: (a * b).sigmoid_().pow_(2.0).tanh_().neg_(),
+        lambda a, b: (a * 1.0).relu_() * b,
     ],
 )
 def test_inplace_ops_recorded_for_autograd_have_the_right_gradient(backend, fn):
