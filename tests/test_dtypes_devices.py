@@ -102,3 +102,24 @@ def test_to_with_device_and_dtype_and_other_tensor(backend):
     assert t.to("cpu", xpnn.float64).dtype is xpnn.float64
     assert t.to(dtype=xpnn.float16).dtype is xpnn.float16
     assert t.to(xpnn.tensor([1], dtype=xpnn.int64)).dtype is xpnn.int64
+
+
+@pytest.mark.skipif(xpnn.cuda.is_available(), reason="checks the messages when CUDA is missing")
+def test_cuda_device_selection_without_cuda_says_why():
+    for call in (
+        lambda: xpnn.cuda.set_device(0),
+        lambda: xpnn.cuda.current_device(),
+        lambda: xpnn.cuda.set_device("cuda:1"),
+    ):
+        with pytest.raises(BackendUnavailableError, match="'cuda' is xpnn's cupy backend"):
+            call()
+    xpnn.cuda.synchronize()  # nothing to wait for
+    assert xpnn.accelerator.current_device_index() == -1
+
+
+def test_host_backend_has_one_device():
+    host = xpnn.backend.resolve_backend("cpu")
+    assert host.device_count() == 1 and host.current_device_index() == 0
+    host.set_device(0)
+    with pytest.raises(ValueError, match="one device"):
+        host.set_device(1)

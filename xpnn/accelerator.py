@@ -20,4 +20,12 @@ def device_count():
 
 
 def current_device_index():
-    return 0 if cuda.is_available() else -1
+    return cuda.current_device() if cuda.is_available() else -1
+
+
+def set_device_index(index):
+    cuda.set_device(index)
+
+
+def synchronize():
+    cuda.synchronize()

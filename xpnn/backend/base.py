@@ -47,6 +47,18 @@ class Backend:
         """How many devices of this backend can be used (the host counts as one)."""
         return 1 if self.is_available() else 0
 
+    def current_device_index(self):
+        """The index of the device new arrays of this backend go to (0 for the host)."""
+        return 0
+
+    def synchronize(self):
+        """Wait until the work queued on this backend's current device is done (the host runs synchronously)."""
+
+    def set_device(self, index):
+        """Make device ``index`` the one new arrays of this backend go to (the host has only 0)."""
+        if index != 0:
+            raise ValueError(f"backend {self.name!r} has one device, 0; got {index}")
+
     # -- moving data ---------------------------------------------------------------------------------------
     def asarray(self, data: Any, dtype: Any = None) -> Any:
         """Host data (numpy array, list, scalar) or another array of this backend -> array of this backend."""

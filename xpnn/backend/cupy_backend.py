@@ -56,6 +56,15 @@ class CupyBackend(Backend):
     def device_count(self):
         return self._import().cuda.runtime.getDeviceCount() if self.is_available() else 0
 
+    def current_device_index(self):
+        return self._import().cuda.runtime.getDevice()
+
+    def set_device(self, index):
+        self._import().cuda.Device(index).use()
+
+    def synchronize(self):
+        self._import().cuda.Device().synchronize()
+
     def asarray(self, data, dtype=None):
         return self._import().asarray(data, dtype=dtype)
 
