@@ -5,18 +5,19 @@ array, so every alias of it (``.data``, ``detach()``, numpy views) sees the chan
 counter: an op that saved the old values for backward then refuses to run (``Function.check_versions``).
 
 Recorded for autograd, the op is computed out of place from a stand-in for the old value, and the tensor takes
-the result and its place in the graph; the old array is left as it was for the ops that saved it. Two things
-torch allows are refused here: an in-place op on a view of a tensor that requires grad, and backward through an
-op that read the tensor before the in-place op (their gradients would go to the wrong place).
+the result and its place in the graph; the old array is left as it was, and ops that read the tensor before
+send their gradients to the old value's node. One thing torch allows is refused here: an in-place op recorded
+for autograd on a view of a tensor that requires grad (torch rewrites the base's graph too).
 """
 
 import weakref
 
 from ._tensor_methods import _index_arrays
 from .autograd import function as _graph
-from .autograd.function import constant_like, is_scalar, python_scalar
+from .autograd.function import constant_like, is_scalar, python_scalar, wrap_array
 from .autograd.grad_mode import is_grad_enabled, no_grad
 from .backend import backend_of, get_array_module
+from .ops.elementwise import WhereFunction
 from .ops.shape import SetItemFunction
 from .random import device_rng
 
@@ -101,7 +102,7 @@ class InplaceMethods:
             if src.array.dtype != self.array.dtype:
                 src = src.astype(self.array.dtype)
             if is_grad_enabled() and src.requires_grad:
-                return self._inplace("copy_", lambda x, s: x * 0 + s, src)
+                return self._inplace("copy_", lambda x, s: _replaced_by(x, s), src)
             src = src.array
         return self._overwrite("copy_", src)
 
@@ -137,9 +138,11 @@ class InplaceMethods:
     def _overwrite(self, name, value):
         """Write ``value`` (a number or an array) over every element, outside autograd."""
         self._check_leaf(name)
-        if self.requires_grad and self.creator is not None and is_grad_enabled():
-            # The new values do not depend on the old ones: the tensor leaves the graph (torch: a constant).
-            self.creator, self.requires_grad = None, False
+        if self.requires_grad and is_grad_enabled():
+            # Recorded, so that gradients of ops that read the old values still reach them (or are refused).
+            new = self.array.copy()
+            new[...] = value
+            return self._record_inplace(name, lambda x: _replaced_by(x, wrap_array(new)))
         if not is_scalar(value):
             get_array_module(self.array, value)
         self.array[...] = value
@@ -175,7 +178,8 @@ class InplaceMethods:
         if out.array.dtype != self.array.dtype:
             raise RuntimeError(f"{name}: result type {out.dtype} can't be cast to the desired output type {self.dtype}")
         fn = out.creator
-        fn.rebase_version = self._version_counter[0]  # ops that read self at this version or earlier: see top
+        # Ops that read self at this version or earlier send their gradients to `old` (autograd's _value_at).
+        fn.rebase_version, fn.rebased_from = self._version_counter[0], old
         fn.outputs = [weakref.ref(self) if r() is out else r for r in fn.outputs]
         self.array, self.creator, self.requires_grad = out.array, fn, True
         self._version_counter[0] += 1
@@ -184,6 +188,12 @@ class InplaceMethods:
                 self._version_counter[0] if r() is self else v for r, v in zip(fn.outputs, fn.output_versions)
             ]
         return self
+
+
+def _replaced_by(x, new):
+    """``new`` (broadcast to x's shape) as an op of x: no gradient flows to x, all of it to ``new``."""
+    keep_none = get_array_module(x.array).zeros(x.shape, dtype=bool)
+    return WhereFunction(keep_none)(x, new)
 
 
 def _random(tensor, method):

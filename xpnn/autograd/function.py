@@ -93,14 +93,6 @@ class Function:
                 continue
             if self.saves_inputs:
                 raise _modified_error(self, f"input {i}", x, version)
-            if getattr(x.creator, "rebase_version", -1) >= version:
-                # x took a new place in the graph (an in-place op recorded for autograd) after this op read
-                # it; the gradient would go to the new place. torch tracks this; xpnn refuses.
-                raise RuntimeError(
-                    f"input {i} of {type(self).__name__} (shape {x.shape}) was changed by an in-place operation "
-                    f"recorded for autograd after {type(self).__name__} used it; xpnn cannot route the gradient "
-                    f"back to the value it had: use an out-of-place op (y = x + 1 rather than x += 1)"
-                )
         for i, (ref, version) in enumerate(zip(self.outputs, getattr(self, "output_versions", ()))):
             out = ref()
             if out is not None and out._version_counter[0] != version:
@@ -237,9 +229,11 @@ def _propagate(root, grad_array, handed, retain_graph):
         gxs = fn.backward(*gys)
         if not isinstance(gxs, tuple):
             gxs = (gxs,)
-        for x, gx, needed in zip(fn.inputs, gxs, fn.needs_input_grad):
+        for x, gx, needed, version in zip(fn.inputs, gxs, fn.needs_input_grad, fn.input_versions):
             if gx is None or not needed:
                 continue
+            if version is not None and x._version_counter[0] != version:
+                x = _value_at(x, version)
             gx = _as_array(gx)  # numpy math on 0-d arrays gives numpy scalars
             if gx.shape != x.array.shape:
                 raise RuntimeError(
@@ -261,6 +255,14 @@ def _propagate(root, grad_array, handed, retain_graph):
             fn.release()
     for x, gx in hooked_leaves.values():
         x._accumulate_grad(run_hooks(x, gx)[0], owned=False)
+
+
+def _value_at(x, version):
+    """The graph node of x's value at ``version``: x itself, unless in-place ops recorded for autograd gave x a new
+    place in the graph since; each of them keeps the node of the value it replaced (``rebased_from``)."""
+    while x.creator is not None and getattr(x.creator, "rebase_version", -1) >= version:
+        x = x.creator.rebased_from
+    return x
 
 
 def _topological_order(start):
