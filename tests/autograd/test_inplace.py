@@ -273,3 +273,18 @@ def test_leaf_hook_sees_the_summed_gradient_once_like_torch(backend):
         return seen, x.grad.tolist()
 
     assert run(xpnn) == run(torch)
+
+
+def test_views_share_the_version_counter_of_their_base(backend):
+    x = xpnn.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    h = x * 1.0
+    v, row, moved = h.view(4), h[0], h.T
+    picked = h[xpnn.tensor([0, 0])]  # advanced indexing copies: a counter of its own
+    y = v.exp()  # saves its output only
+    z = row * row  # saves the view
+    with xpnn.no_grad():
+        h.add_(1.0)
+    assert v._version == row._version == moved._version == 1 and picked._version == 0
+    y.sum().backward(retain_graph=True)  # exp's output is its own array: unaffected
+    with pytest.raises(RuntimeError, match=MODIFIED):
+        z.sum().backward()
