@@ -123,3 +123,11 @@ def test_host_backend_has_one_device():
     host.set_device(0)
     with pytest.raises(ValueError, match="one device"):
         host.set_device(1)
+
+
+def test_a_device_index_selects_that_device_of_the_backend(backend):
+    # The host backends have one device: index 1 reaches the backend's set_device, which refuses it.
+    t = xpnn.zeros(2)
+    with pytest.raises(ValueError, match="one device, 0; got 1"):
+        t.to(xpnn.device("cuda", 1, backend_name=backend))
+    assert t.to(xpnn.device("cuda", 0, backend_name=backend)) is t

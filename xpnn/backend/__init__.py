@@ -116,7 +116,20 @@ def available_backend(target):
                 f"{shown!r} is xpnn's {backend.name} backend, which is not available here: {e}"
             ) from None
         raise
+    index = _device_index(target)
+    if index is not None:
+        # 'cuda:N' picks GPU N for what follows too, as torch.cuda.set_device would: so that model.to(rank) in each
+        # process of a multi-GPU run puts that process's arrays on its own GPU.
+        backend.set_device(index)
     return backend
+
+
+def _device_index(target):
+    if isinstance(target, _Device):
+        return target.index
+    if isinstance(target, str) and ":" in target and target.split(":")[0] in _DEVICE_NAMES:
+        return _Device(target).index
+    return None
 
 
 def _names_dtype(name):
