@@ -14,11 +14,11 @@ PACKAGE_DIR = pathlib.Path(__file__).resolve().parent.parent / "xpnn"
 
 # Bottom to top. Names are module prefixes: "xpnn.nn" covers xpnn.nn and everything below it.
 LAYERS = [
-    ("foundation", ["xpnn._utils", "xpnn.backend"]),
+    ("foundation", ["xpnn._utils", "xpnn.dtypes", "xpnn.backend"]),
     ("engine", ["xpnn.autograd", "xpnn.random"]),
     ("ops", ["xpnn.ops"]),
-    ("tensor", ["xpnn._tensor"]),
-    ("tensor functions", ["xpnn.creation", "xpnn.functions"]),
+    ("tensor", ["xpnn._tensor", "xpnn._tensor_methods", "xpnn._tensor_inplace"]),
+    ("tensor functions", ["xpnn.creation", "xpnn.functions", "xpnn.cuda", "xpnn.accelerator"]),
     (
         "libraries",
         ["xpnn.nn", "xpnn.optim", "xpnn.data", "xpnn.datasets", "xpnn.serialization", "xpnn.metrics", "xpnn.utils"],

@@ -4,31 +4,32 @@ Its methods call the ops (``xpnn/ops``), which are Functions of the autograd eng
 engine refers back to this class only through the one reference that :func:`bind_tensor_class` sets below.
 """
 
-import collections
-
 import numpy as np
 
-from ._utils import is_float, normalize_dims, shape_args
+from . import dtypes
+from ._tensor_inplace import InplaceMethods
+from ._tensor_methods import TensorMethods
+from ._utils import is_float, normalize_dim, shape_args
 from .autograd.function import backward as _run_backward
 from .autograd.function import bind_tensor_class, is_scalar, python_scalar
 from .autograd.grad_mode import is_grad_enabled
-from .backend import backend_of, get_array_module, parse_to
+from .backend import available_backend, backend_of, get_array_module, parse_to
 from .ops import arithmetic as A
 from .ops import elementwise as E
-from .ops import reduction as R
-from .ops import shape as S
-
-MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
 
 
-class Tensor:
-    __slots__ = ("array", "grad", "requires_grad", "creator", "__weakref__")
+class Tensor(InplaceMethods, TensorMethods):
+    """``array`` is the raw xp array (numpy, cupy); ``data`` is a Tensor sharing it, outside autograd (torch's)."""
+
+    __slots__ = ("array", "grad", "requires_grad", "creator", "_version_counter", "_hooks", "__weakref__")
     __array_priority__ = 1000  # numpy_array * tensor -> Tensor.__rmul__, not an object array
 
     def __init__(self, data, requires_grad=False):
         self.array = data
         self.grad = None
         self.creator = None
+        self._version_counter = [0]  # shared with views and detach()ed aliases, which change the same data
+        self._hooks = None
         self.requires_grad = bool(requires_grad)
         if requires_grad and not is_float(data.dtype):
             raise TypeError(f"only floating point tensors can require grad, got dtype {data.dtype}")
@@ -37,15 +38,25 @@ class Tensor:
     def _from_op(cls, data, requires_grad):
         t = cls.__new__(cls)
         t.array, t.grad, t.creator, t.requires_grad = data, None, None, requires_grad
+        t._version_counter, t._hooks = [0], None
         return t
 
     @property
     def data(self):
-        return self.array
+        """The same data as a Tensor outside autograd: changes through it (``p.data.normal_()``) change this
+        tensor without autograd noticing, as in torch."""
+        return Tensor(self.array)
 
     @data.setter
     def data(self, value):
-        self.array = value
+        if not isinstance(value, Tensor):
+            raise TypeError(f"tensor.data = ... takes a Tensor, got {type(value).__name__}; use xpnn.tensor(...)")
+        self.array = value.array
+
+    @property
+    def _version(self):
+        """How many in-place changes this tensor's data has had (torch's version counter)."""
+        return self._version_counter[0]
 
     # -- facts ---------------------------------------------------------------------------------------------
     @property
@@ -54,7 +65,16 @@ class Tensor:
 
     @property
     def dtype(self):
-        return self.array.dtype
+        return dtypes.as_dtype(self.array.dtype)
+
+    @property
+    def device(self):
+        """The ``xpnn.device`` of the data: cpu for numpy (and other host backends), cuda:N for cupy."""
+        return backend_of(self.array).device_of(self.array)
+
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
 
     @property
     def ndim(self):
@@ -64,7 +84,16 @@ class Tensor:
         return self.array.ndim
 
     def size(self, dim=None):
-        return self.shape if dim is None else self.shape[dim]
+        return self.shape if dim is None else self.shape[normalize_dim(dim, self.ndim)]
+
+    def nelement(self):
+        return int(self.array.size)
+
+    def element_size(self):
+        return self.array.dtype.itemsize
+
+    def is_floating_point(self):
+        return is_float(self.array.dtype)
 
     def numel(self):
         return int(self.array.size)
@@ -88,6 +117,22 @@ class Tensor:
         body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
         return f"tensor({body}, dtype={self.dtype}, backend={self.backend!r}{grad})"
 
+    def __format__(self, spec):
+        # f"{loss:.4f}" formats the value of a one-element tensor, as torch does for 0-d ones.
+        if spec and self.array.size == 1:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    def __array__(self, dtype=None, copy=None):
+        # np.asarray(tensor): only host numpy data converts implicitly; device data needs .cpu() (as in torch).
+        if not isinstance(self.array, np.ndarray):
+            raise TypeError(
+                f"cannot convert a tensor on {self.device} ({self.backend} backend) to a numpy array "
+                f"implicitly; use tensor.cpu().numpy() (or tensor.numpy(), which copies to the host)"
+            )
+        out = self.array if dtype is None else self.array.astype(dtype, copy=False)
+        return out.copy() if copy else out
+
     # -- leaving autograd / moving ------------------------------------------------------------------------
     def numpy(self):
         """A host numpy array with this tensor's values (a copy when the data is on a device)."""
@@ -102,8 +147,11 @@ class Tensor:
         return self.numpy().tolist()
 
     def detach(self):
-        """The same data, cut from the graph (no gradient flows back through it)."""
-        return Tensor(self.array)
+        """The same data, cut from the graph (no gradient flows back through it); an in-place change to one is
+        seen by autograd on the other (they share the version counter, as in torch)."""
+        out = Tensor(self.array)
+        out._version_counter = self._version_counter
+        return out
 
     def requires_grad_(self, requires_grad=True):
         if requires_grad and not is_float(self.dtype):
@@ -112,20 +160,34 @@ class Tensor:
         return self
 
     def to(self, *args, **kwargs):
-        """``to("cupy")``/``to("numpy")`` (or "cuda"/"cpu") moves the data; ``to(dtype)`` converts it
-        (differentiably); ``to(device, dtype)`` and ``to(other_tensor)`` do both, as in torch."""
+        """``to("cuda")``/``to("cpu")`` (or an ``xpnn.device``, or a backend name) moves the data
+        (differentiably); ``to(dtype)`` converts it (differentiably); ``to(device, dtype)`` and
+        ``to(other_tensor)`` do both, as in torch. A move that changes nothing returns this tensor."""
         dest, dtype = parse_to(*args, **kwargs)
         out = self
         if dest is not None and dest is not backend_of(self.array):
-            dest.check_available()
-            out = Tensor(dest.asarray(self.numpy()), requires_grad=self.requires_grad)
+            out = E.MoveFunction(dest)(self)
         return out.astype(dtype) if dtype is not None else out
 
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else device)
+
     def astype(self, dtype):
-        dtype = np.dtype(dtype)
-        if dtype == self.dtype:
+        dtype = dtypes.numpy_dtype(dtype)
+        if dtype == self.array.dtype:
             return self
         return E.CastFunction(dtype)(self)
+
+    def type(self, dtype=None):
+        """Without an argument, the type's name (``'xpnn.FloatTensor'``-style is torch's; xpnn gives the dtype's
+        name); with a dtype, this tensor converted to it."""
+        return str(self.dtype) if dtype is None else self.astype(dtype)
+
+    def type_as(self, other):
+        return self.astype(other.dtype)
 
     def float(self):
         return self.astype(np.float32)
@@ -133,15 +195,76 @@ class Tensor:
     def double(self):
         return self.astype(np.float64)
 
+    def half(self):
+        return self.astype(np.float16)
+
     def long(self):
         return self.astype(np.int64)
+
+    def int(self):
+        return self.astype(np.int32)
+
+    def short(self):
+        return self.astype(np.int16)
+
+    def byte(self):
+        return self.astype(np.uint8)
+
+    def bool(self):
+        return self.astype(np.bool_)
 
     def clone(self):
         return E.CloneFunction()(self)
 
+    # -- new tensors like this one (torch's new_* methods) ---------------------------------------------------------
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        dest = available_backend(device) if device is not None else backend_of(self.array)
+        data = data.numpy() if isinstance(data, Tensor) else data
+        array = dest.asarray(np.array(data, dtype=dtypes.numpy_dtype(dtype or self.dtype)))
+        return Tensor(array, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        dest = available_backend(device) if device is not None else backend_of(self.array)
+        array = dest.xp.full(shape_args((size,)), fill_value, dtype=dtypes.numpy_dtype(dtype or self.dtype))
+        return Tensor(array, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return self.new_full(shape_args(size), 0, dtype, device, requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return self.new_full(shape_args(size), 1, dtype, device, requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return self.new_full(shape_args(size), 0, dtype, device, requires_grad)
+
     # -- autograd ------------------------------------------------------------------------------------------
-    def backward(self, grad=None, retain_graph=False):
-        _run_backward(self, grad, retain_graph)
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None, *, grad=None):
+        if create_graph or inputs is not None:
+            raise NotImplementedError("backward(create_graph=..., inputs=...) is not supported by xpnn")
+        _run_backward(self, gradient if gradient is not None else grad, bool(retain_graph))
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` with this tensor's gradient when backward computes it; a Tensor it returns
+        replaces the gradient. Returns a handle whose ``remove()`` unregisters the hook, as in torch. A leaf's
+        hooks run once per backward, with its whole gradient, after the rest of the graph."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._hooks is None:
+            self._hooks = {}
+        return _HookHandle(self._hooks, hook)
+
+    def retain_grad(self):
+        """Keep the gradient of this non-leaf tensor in ``.grad`` after backward (leaves always keep theirs)."""
+        if self.creator is None:
+            return
+        if self._hooks is None:
+            self._hooks = {}
+        if "retain_grad" not in self._hooks:
+            self._hooks["retain_grad"] = lambda g: self._accumulate_grad(g.array, owned=False)
+
+    @property
+    def grad_fn(self):
+        return self.creator
 
     def _accumulate_grad(self, g, owned):
         """Add ``g`` to ``self.grad``. ``owned`` says whether g may be kept as is: a gradient array that is
@@ -149,16 +272,12 @@ class Tensor:
         .grad (accumulation, clipping) would change the other."""
         if not self.requires_grad:
             return
-        if g.dtype != self.dtype:
-            g, owned = g.astype(self.dtype), True
+        if g.dtype != self.array.dtype:
+            g, owned = g.astype(self.array.dtype), True
         if self.grad is None:
             self.grad = Tensor(g if owned else g.copy())
         else:
             self.grad.array += g
-
-    def zero_(self):
-        self.array[...] = 0
-        return self
 
     # -- arithmetic ----------------------------------------------------------------------------------------
     def __add__(self, other):
@@ -204,8 +323,35 @@ class Tensor:
     def pow(self, exponent):
         return self**exponent
 
+    def add(self, other, alpha=1):
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other, alpha=1):
+        return self - (other if alpha == 1 else other * alpha)
+
+    def mul(self, other):
+        return self * other
+
+    def div(self, other):
+        return self / other
+
+    def neg(self):
+        return -self
+
+    subtract, multiply, divide = sub, mul, div
+
     def matmul(self, other):
         return self @ other
+
+    def mm(self, mat2):
+        if self.ndim != 2 or mat2.ndim != 2:
+            raise RuntimeError(f"mm: expected two 2-D tensors, got shapes {self.shape} and {mat2.shape}")
+        return self @ mat2
+
+    def bmm(self, mat2):
+        if self.ndim != 3 or mat2.ndim != 3 or self.shape[0] != mat2.shape[0]:
+            raise RuntimeError(f"bmm: expected two 3-D tensors of one batch size, got {self.shape} and {mat2.shape}")
+        return self @ mat2
 
     # -- comparisons (no gradient) ------------------------------------------------------------------------
     def _compare(self, other, op):
@@ -237,6 +383,28 @@ class Tensor:
     def __or__(self, other):
         return self._compare(other, lambda a, b: a | b)
 
+    def __mod__(self, other):
+        return self._integer_math(other, lambda a, b: a % b, "%")
+
+    def __floordiv__(self, other):
+        return self._integer_math(other, lambda a, b: a // b, "//")
+
+    remainder, floor_divide = __mod__, __floordiv__
+
+    def _integer_math(self, other, op, symbol):
+        # Without a gradient in xpnn: refuse rather than silently cut a graph.
+        if self.requires_grad and is_grad_enabled():
+            raise RuntimeError(
+                f"'{symbol}' on a tensor that requires grad is not differentiable in xpnn; detach() first"
+            )
+        return self._compare(other, op)
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+    greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
+
+    def logical_not(self):
+        return Tensor(~self.array.astype(bool))
+
     def __invert__(self):
         return Tensor(~self.array)
 
@@ -261,172 +429,19 @@ class Tensor:
     def all(self):
         return Tensor(self.array.all())
 
-    # -- elementwise math ---------------------------------------------------------------------------------
-    def exp(self):
-        return E.ExpFunction()(self)
 
-    def log(self):
-        return E.LogFunction()(self)
+class _HookHandle:
+    """What ``register_hook`` returns: ``remove()`` unregisters the hook."""
 
-    def sqrt(self):
-        return E.SqrtFunction()(self)
+    _next_id = 0
 
-    def abs(self):
-        return E.AbsFunction()(self)
+    def __init__(self, hooks, hook):
+        _HookHandle._next_id += 1
+        self._hooks, self.id = hooks, _HookHandle._next_id
+        hooks[self.id] = hook
 
-    def clamp(self, min=None, max=None):
-        if min is None and max is None:
-            raise ValueError("clamp() needs at least one of min and max")
-        return E.ClampFunction(min, max)(self)
-
-    clip = clamp
-
-    def tanh(self):
-        return E.TanhFunction()(self)
-
-    def sigmoid(self):
-        return E.SigmoidFunction()(self)
-
-    def relu(self):
-        return E.ReLUFunction()(self)
-
-    # -- reductions ----------------------------------------------------------------------------------------
-    def sum(self, dim=None, keepdim=False):
-        return R.SumFunction(dim, keepdim)(self)
-
-    def mean(self, dim=None, keepdim=False):
-        if not is_float(self.dtype):
-            raise TypeError(f"mean() needs a floating point tensor, got dtype {self.dtype}; use .float() first")
-        return R.MeanFunction(dim, keepdim)(self)
-
-    def max(self, dim=None, keepdim=False):
-        """Without dim: the largest value. With dim: (values, indices) along dim, as torch.max."""
-        return self._extreme(dim, keepdim, "max")
-
-    def min(self, dim=None, keepdim=False):
-        return self._extreme(dim, keepdim, "min")
-
-    def _extreme(self, dim, keepdim, mode):
-        if self.array.size == 0:
-            raise RuntimeError(f"{mode}() of an empty tensor")
-        if dim is None:
-            return R.MaxAllFunction(None, False, mode)(self)
-        return MaxResult(*R.MaxDimFunction(dim, keepdim, mode)(self))
-
-    def argmax(self, dim=None, keepdim=False):
-        return self._arg(dim, keepdim, "argmax")
-
-    def argmin(self, dim=None, keepdim=False):
-        return self._arg(dim, keepdim, "argmin")
-
-    def _arg(self, dim, keepdim, name):
-        xp = get_array_module(self.array)
-        if dim is None:
-            return Tensor(getattr(xp, name)(self.array).astype(np.int64))
-        axis = normalize_dims(dim, self.ndim)[0]
-        out = getattr(xp, name)(self.array, axis=axis)
-        return Tensor((xp.expand_dims(out, axis) if keepdim else out).astype(np.int64))
-
-    # -- shape ---------------------------------------------------------------------------------------------
-    def reshape(self, *shape):
-        shape = shape_args(shape)
-        if shape == self.shape:
-            return self
-        try:
-            target = _infer_shape(shape, self.array.size)
-        except ValueError:
-            raise ValueError(
-                f"cannot reshape a tensor of shape {self.shape} ({self.array.size} elements) into shape {shape}"
-            ) from None
-        return S.ReshapeFunction(target)(self)
-
-    view = reshape
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        if self.ndim == 0:
-            return self.reshape(1)
-        s, e = start_dim % self.ndim, end_dim % self.ndim
-        n = 1
-        for d in self.shape[s : e + 1]:
-            n *= d
-        return self.reshape(self.shape[:s] + (n,) + self.shape[e + 1 :])
-
-    def permute(self, *dims):
-        dims = shape_args(dims)
-        if sorted(d % self.ndim for d in dims) != list(range(self.ndim)):
-            raise ValueError(f"permute{dims} is not a permutation of the {self.ndim} dimensions of shape {self.shape}")
-        return S.PermuteFunction([d % self.ndim for d in dims])(self)
-
-    def transpose(self, dim0, dim1):
-        axes = list(range(self.ndim))
-        axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
-        return S.PermuteFunction(axes)(self)
-
-    @property
-    def T(self):
-        return S.PermuteFunction(range(self.ndim)[::-1])(self)
-
-    def unsqueeze(self, dim):
-        dim = dim % (self.ndim + 1)
-        return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
-
-    def squeeze(self, dim=None):
-        if dim is None:
-            return self.reshape(tuple(n for n in self.shape if n != 1))
-        dim = dim % self.ndim
-        if self.shape[dim] != 1:
-            return self
-        return self.reshape(self.shape[:dim] + self.shape[dim + 1 :])
-
-    def expand(self, *shape):
-        shape = shape_args(shape)
-        lead = len(shape) - self.ndim
-        shape = tuple(self.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
-        return S.BroadcastToFunction(shape)(self)
-
-    def __getitem__(self, index):
-        return S.GetItemFunction(_index_arrays(index, self.array))(self)
-
-    def __setitem__(self, index, value):
-        if self.requires_grad and self.creator is None and is_grad_enabled():
-            raise RuntimeError("in-place assignment to a leaf tensor that requires grad; wrap it in xpnn.no_grad()")
-        value = value.array if isinstance(value, Tensor) else value
-        if not is_scalar(value):
-            get_array_module(self.array, value)
-        self.array[_index_arrays(index, self.array)] = value
-
-
-def _infer_shape(shape, size):
-    if shape.count(-1) > 1:
-        raise ValueError
-    known = 1
-    for n in shape:
-        if n != -1:
-            known *= n
-    if -1 in shape:
-        if known == 0 or size % known:
-            raise ValueError
-        shape = tuple(size // known if n == -1 else n for n in shape)
-    elif known != size:
-        raise ValueError
-    return shape
-
-
-def _index_arrays(index, data):
-    """Tensor indices -> arrays on data's backend; host numpy indices moved there too (as torch does for CPU
-    index tensors on CUDA data)."""
-    items = index if isinstance(index, tuple) else (index,)
-    out = []
-    backend = backend_of(data)
-    for i in items:
-        if isinstance(i, Tensor):
-            i = i.array
-        if isinstance(i, (list, np.ndarray)) and not isinstance(i, backend.array_types):
-            i = backend.asarray(np.asarray(i))
-        elif hasattr(i, "shape") and not isinstance(i, np.generic):
-            get_array_module(data, i)
-        out.append(i)
-    return tuple(out) if isinstance(index, tuple) else out[0]
+    def remove(self):
+        self._hooks.pop(self.id, None)
 
 
 bind_tensor_class(Tensor)

@@ -27,17 +27,21 @@ def pair(value, what, minimum=0):
     return values
 
 
+def normalize_dim(dim, ndim):
+    """One dimension (negatives count from the end) -> a non-negative axis; IndexError worded as torch's.
+    A 0-d tensor takes dims 0 and -1, as in torch."""
+    size = max(ndim, 1)
+    if not -size <= dim < size:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-size}, {size - 1}], but got {dim})")
+    return dim % size
+
+
 def normalize_dims(dim, ndim):
-    """``dim`` (None, int or tuple, negatives allowed) -> sorted tuple of non-negative axes."""
-    if dim is None:
+    """``dim`` (None, int or tuple, negatives allowed) -> sorted tuple of non-negative axes; ``()`` means all."""
+    if dim is None or (isinstance(dim, (tuple, list)) and not dim):
         return tuple(range(ndim))
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    out = []
-    for d in dims:
-        if not -max(ndim, 1) <= d < max(ndim, 1):
-            raise IndexError(f"dimension {d} is out of range for a tensor with {ndim} dimensions")
-        out.append(d % max(ndim, 1))
-    return tuple(sorted(set(out)))
+    return tuple(sorted({normalize_dim(d, ndim) for d in dims}))
 
 
 def sum_to(g, shape):

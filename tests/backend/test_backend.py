@@ -73,7 +73,7 @@ def test_mixing_backends_in_one_op_names_both_and_points_at_to():
     with pytest.raises(BackendMismatchError, match=r"numpy and strict.*\.to\("):
         a + b
     with pytest.raises(BackendMismatchError, match="strict and numpy"):
-        get_array_module(b.data, a.data)
+        get_array_module(b.array, a.array)
 
 
 def test_tensor_to_moves_between_backends_and_keeps_grad_flag():
@@ -99,9 +99,9 @@ def test_strict_stand_in_refuses_host_conversion_and_mixing():
     with xpnn.use_backend("strict"):
         t = xpnn.tensor([1.0, 2.0])
     with pytest.raises(TypeError, match="Implicit conversion"):
-        np.asarray(t.data)
+        np.asarray(t.array)
     with pytest.raises(TypeError, match="host numpy array"):
-        t.data + np.ones(2, dtype=np.float32)
+        t.array + np.ones(2, dtype=np.float32)
     assert type(t.numpy()) is np.ndarray
 
 

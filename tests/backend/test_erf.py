@@ -41,7 +41,7 @@ def test_without_scipy_the_rational_erf_is_used(monkeypatch):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_backend_erf(backend, dtype):
     host = np.linspace(-4, 4, 17).astype(dtype)
-    x = xpnn.tensor(host).data
+    x = xpnn.tensor(host).array
     out = backend_of(x).erf(x)
     assert backend_of(out) is backend_of(x) and out.dtype == dtype
     np.testing.assert_allclose(

@@ -17,6 +17,12 @@ Writing an op::
 saving what no gradient will use. Non-tensor arguments go to ``__init__``. ``backward`` must not modify the
 gradients it receives in place: the same array may also be another tensor's gradient.
 
+Version counters, as in torch: every tensor counts the in-place changes to its data (``tensor._version``). A
+Function notes its inputs' versions (and its outputs', when ``saves_outputs``) and ``backward`` raises if one of
+those it kept for backward (``saves_inputs``, true unless the op says otherwise) has changed since: the arrays it
+saved would no longer be the ones the forward saw, and the gradient would be silently wrong. An op whose
+output is a view of its input (``is_view``) shares the input's counter, since a change to one is a change to both.
+
 The engine sits below the Tensor class (``xpnn/_tensor.py`` imports this module, never the other way round);
 ``_tensor.py`` hands its class to :func:`bind_tensor_class` once, when it is defined.
 """
@@ -42,6 +48,9 @@ def bind_tensor_class(cls):
 
 class Function:
     needs_input_grad: tuple = ()
+    saves_inputs = True  # backward reads the input arrays (False for ops like add that keep none of them)
+    saves_outputs = False  # backward reads the output arrays (exp, tanh, sigmoid, ...)
+    is_view = False  # the output is a view of input 0's data (reshape, transpose, basic indexing)
 
     def forward(self, *xs: Any) -> Any:
         """Raw arrays in, an array (or a tuple of arrays) out."""
@@ -62,19 +71,67 @@ class Function:
         outs = self.forward(*arrays)
         multi = isinstance(outs, tuple)
         outputs = [Tensor._from_op(_as_array(y), record) for y in (outs if multi else (outs,))]
+        if self.is_view:
+            for o in outputs:
+                o._version_counter = tensors[0]._version_counter
         if record:
             self.inputs = tensors
+            self.input_versions = [t._version_counter[0] for t in tensors]
             self.outputs = [weakref.ref(o) for o in outputs]
+            if self.saves_outputs:
+                self.output_versions = [o._version_counter[0] for o in outputs]
             if multi:
                 self.output_meta = [(o.array.shape, o.array.dtype) for o in outputs]
             for o in outputs:
                 o.creator = self
         return tuple(outputs) if multi else outputs[0]
 
+    def check_versions(self):
+        """Raise if a tensor this op kept for backward was changed in place after the forward (see the top)."""
+        for i, (x, version) in enumerate(zip(self.inputs, self.input_versions)):
+            if version is None or x._version_counter[0] == version:
+                continue
+            if self.saves_inputs:
+                raise _modified_error(self, f"input {i}", x, version)
+        for i, (ref, version) in enumerate(zip(self.outputs, getattr(self, "output_versions", ()))):
+            out = ref()
+            if out is not None and out._version_counter[0] != version:
+                raise _modified_error(self, f"output {i}", out, version)
+
     def release(self):
         """Drop inputs and everything saved for backward, so the graph's memory is freed after backward."""
         self.__dict__.clear()
         self.released = True
+
+
+def _modified_error(fn, which, x, version):
+    return RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an inplace operation: "
+        f"{which} of {type(fn).__name__} (shape {x.shape}, dtype {x.dtype}) is at version "
+        f"{x._version_counter[0]}; expected version {version} instead. Compute the loss again after the "
+        f"in-place change (an optimizer.step() or an op ending in '_' between this forward and backward), or "
+        f"change a clone() of the tensor"
+    )
+
+
+def wrap_array(array):
+    """A new Tensor around a raw array, outside the graph (for results that have no gradient)."""
+    return Tensor._from_op(_as_array(array), False)
+
+
+def run_hooks(tensor, g):
+    """Pass gradient ``g`` through the hooks registered on ``tensor``; returns (gradient, replaced)."""
+    replaced = False
+    for hook in list(tensor._hooks.values()):
+        out = hook(wrap_array(g))
+        if out is not None:
+            out = out.array if isinstance(out, Tensor) else out
+            if out.shape != g.shape:
+                raise RuntimeError(
+                    f"a hook returned a gradient of shape {tuple(out.shape)} for a tensor of shape {tensor.shape}"
+                )
+            g, replaced = out, True
+    return g, replaced
 
 
 def _as_array(y):
@@ -109,7 +166,11 @@ def backward(root, grad=None, retain_graph=False):
     """Accumulate d(root)/d(leaf) into ``leaf.grad`` for every leaf that requires grad."""
     grad_array = _root_gradient(root, grad)
     if root.creator is None:
-        root._accumulate_grad(grad_array, owned=grad is None)
+        owned = grad is None
+        if root._hooks:
+            grad_array, replaced = run_hooks(root, grad_array)
+            owned = owned and not replaced
+        root._accumulate_grad(grad_array, owned=owned)
         return
     # Arrays already handed out as someone's .grad (the caller's grad too): a second leaf gets a copy.
     handed = {id(grad_array)} if grad is not None else set()
@@ -142,6 +203,7 @@ def _propagate(root, grad_array, handed, retain_graph):
     # id(tensor) -> (tensor, gradient so far); holding the tensor keeps its id from being reused when the
     # function that consumed it is released before the function that produced it runs.
     grads = {id(root): (root, grad_array)}
+    hooked_leaves = {}
     for fn in _topological_order(root.creator):
         if getattr(fn, "released", False):
             raise RuntimeError(
@@ -151,9 +213,13 @@ def _propagate(root, grad_array, handed, retain_graph):
         gys = []
         for ref in fn.outputs:
             out = ref()
-            gys.append(None if out is None else grads.pop(id(out), (None, None))[1])
+            g = None if out is None else grads.pop(id(out), (None, None))[1]
+            if g is not None and out._hooks:
+                g = run_hooks(out, g)[0]
+            gys.append(g)
         if all(g is None for g in gys):
             continue
+        fn.check_versions()
         if len(gys) > 1 and any(g is None for g in gys):
             # Multi-output ops get zeros for outputs that did not influence the root.
             xp = get_array_module(*gys)
@@ -163,16 +229,22 @@ def _propagate(root, grad_array, handed, retain_graph):
         gxs = fn.backward(*gys)
         if not isinstance(gxs, tuple):
             gxs = (gxs,)
-        for x, gx, needed in zip(fn.inputs, gxs, fn.needs_input_grad):
+        for x, gx, needed, version in zip(fn.inputs, gxs, fn.needs_input_grad, fn.input_versions):
             if gx is None or not needed:
                 continue
-            gx = _as_array(gx)  # numpy gives a scalar for arithmetic on 0-d arrays; a .grad is always an array
+            if version is not None and x._version_counter[0] != version:
+                x = _value_at(x, version)
+            gx = _as_array(gx)  # numpy math on 0-d arrays gives numpy scalars
             if gx.shape != x.array.shape:
                 raise RuntimeError(
                     f"internal error in {type(fn).__name__}.backward: gradient of shape "
                     f"{tuple(gx.shape)} for an input of shape {x.shape}"
                 )
-            if x.creator is None:
+            if x.creator is None and x._hooks:
+                # A leaf's hooks see its whole gradient once, as in torch: summed here, passed on at the end.
+                prev = hooked_leaves.get(id(x))
+                hooked_leaves[id(x)] = (x, gx if prev is None else prev[1] + gx)
+            elif x.creator is None:
                 owned = id(gx) not in handed and gx.base is None
                 handed.add(id(gx))
                 x._accumulate_grad(gx, owned)
@@ -181,6 +253,16 @@ def _propagate(root, grad_array, handed, retain_graph):
                 grads[id(x)] = (x, gx if prev is None else _as_array(prev[1] + gx))
         if not retain_graph:
             fn.release()
+    for x, gx in hooked_leaves.values():
+        x._accumulate_grad(run_hooks(x, gx)[0], owned=False)
+
+
+def _value_at(x, version):
+    """The graph node of x's value at ``version``: x itself, unless in-place ops recorded for autograd gave x a new
+    place in the graph since; each of them keeps the node of the value it replaced (``rebased_from``)."""
+    while x.creator is not None and getattr(x.creator, "rebase_version", -1) >= version:
+        x = x.creator.rebased_from
+    return x
 
 
 def _topological_order(start):

@@ -10,6 +10,7 @@ import numpy as np
 from .base import Backend, BackendUnavailableError
 from .cudnn import cudnn_enabled, set_cudnn_enabled, use_cudnn
 from .cupy_backend import CupyBackend
+from .device import device
 from .numpy_backend import NumpyBackend
 from .switch import Switch
 
@@ -24,6 +25,8 @@ __all__ = [
     "current_backend",
     "resolve_backend",
     "parse_to",
+    "available_backend",
+    "device",
     "backend_of",
     "get_array_module",
     "register_backend",
@@ -33,6 +36,7 @@ __all__ = [
     "use_cudnn",
 ]
 
+_Device = device  # parse_to's keyword argument is called device, as in torch
 _BACKENDS = {}
 _current = Switch("backend", "numpy")
 _owner_cache = {}  # array type -> Backend
@@ -57,10 +61,13 @@ _DEVICE_NAMES = {"cpu": "numpy", "cuda": "cupy"}
 
 
 def resolve_backend(target):
-    """The Backend for a ``.to()``/``backend=`` target: a backend name ('numpy', 'cupy', ...), a torch device
-    name ('cpu', 'cuda', 'cuda:0'), or a Backend. Unknown names raise ValueError naming what is known."""
+    """The Backend for a ``.to()``/``backend=``/``device=`` target: a backend name ('numpy', 'cupy', ...), a torch
+    device name ('cpu', 'cuda', 'cuda:0'), an ``xpnn.device`` or a Backend. Unknown names raise ValueError naming
+    what is known."""
     if isinstance(target, Backend):
         return target
+    if isinstance(target, device):
+        return _BACKENDS[target.backend_name or _DEVICE_NAMES[target.type]]
     if not isinstance(target, str):
         raise TypeError(f"a backend is named by a string such as 'numpy' or 'cupy', got {type(target).__name__}")
     name = _DEVICE_NAMES.get(target.split(":")[0], target)
@@ -77,15 +84,16 @@ def parse_to(*args, device=None, dtype=None, non_blocking=False, copy=False):
     """What ``Tensor.to(...)`` and ``Module.to(...)`` were asked for, as (Backend or None, numpy dtype or None).
 
     Takes torch's forms: ``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other_tensor)`` and the
-    keywords; a device is a backend name, 'cpu'/'cuda' or a Backend. ``non_blocking``/``copy`` are accepted for
-    torch's sake and change nothing (moves between backends always copy; a no-op move returns the same data)."""
-    backend = _move_target(device) if device is not None else None
+    keywords; a device is a backend name, 'cpu'/'cuda', an ``xpnn.device``, a CUDA index or a Backend.
+    ``non_blocking``/``copy`` are accepted for torch's sake and change nothing (moves between backends always copy;
+    a no-op move returns the same data). A backend that cannot run here raises BackendUnavailableError saying why."""
+    backend = available_backend(device) if device is not None else None
     dtype = np.dtype(dtype) if dtype is not None else None
     for arg in args:
         if hasattr(arg, "array") and hasattr(arg, "dtype"):  # a Tensor: its backend and dtype
-            backend, dtype = backend_of(arg.array), arg.dtype
-        elif isinstance(arg, Backend) or (isinstance(arg, str) and not _names_dtype(arg)):
-            backend = _move_target(arg)
+            backend, dtype = backend_of(arg.array), np.dtype(arg.dtype)
+        elif isinstance(arg, (Backend, _Device, int)) or (isinstance(arg, str) and not _names_dtype(arg)):
+            backend = available_backend(arg)
         else:
             try:
                 dtype = np.dtype(arg)
@@ -94,19 +102,34 @@ def parse_to(*args, device=None, dtype=None, non_blocking=False, copy=False):
     return backend, dtype
 
 
-def _move_target(target):
-    """The Backend to move to, checked to run here; a torch device name that cannot is explained in xpnn's terms."""
+def available_backend(target):
+    """``resolve_backend(target)``, checked to run here; the error says which backend a device name stands for."""
+    if isinstance(target, int) and not isinstance(target, bool):
+        target = _Device(target)  # a CUDA index, as torch takes it
     backend = resolve_backend(target)
     try:
         backend.check_available()
     except BackendUnavailableError as e:
-        if isinstance(target, str) and target.split(":")[0] in _DEVICE_NAMES:
+        shown = str(target) if isinstance(target, (str, _Device)) else backend.name
+        if shown != backend.name:
             raise BackendUnavailableError(
-                f"to({target!r}): the device {target!r} means xpnn's {backend.name!r} backend, which is not "
-                f"available here: {e}"
+                f"{shown!r} is xpnn's {backend.name} backend, which is not available here: {e}"
             ) from None
         raise
+    index = _device_index(target)
+    if index is not None:
+        # 'cuda:N' picks GPU N for what follows too, as torch.cuda.set_device would: so that model.to(rank) in each
+        # process of a multi-GPU run puts that process's arrays on its own GPU.
+        backend.set_device(index)
     return backend
+
+
+def _device_index(target):
+    if isinstance(target, _Device):
+        return target.index
+    if isinstance(target, str) and ":" in target and target.split(":")[0] in _DEVICE_NAMES:
+        return _Device(target).index
+    return None
 
 
 def _names_dtype(name):

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import conv_kernels, norm_kernels, pool_kernels
+from .device import device
 from .erf import erf as host_erf
 
 
@@ -37,6 +38,26 @@ class Backend:
         except BackendUnavailableError:
             return False
         return True
+
+    def device_of(self, array):
+        """The ``xpnn.device`` where ``array`` lives: the host ('cpu') unless a backend says otherwise."""
+        return device("cpu", backend_name=self.name)
+
+    def device_count(self):
+        """How many devices of this backend can be used (the host counts as one)."""
+        return 1 if self.is_available() else 0
+
+    def current_device_index(self):
+        """The index of the device new arrays of this backend go to (0 for the host)."""
+        return 0
+
+    def synchronize(self):
+        """Wait until the work queued on this backend's current device is done (the host runs synchronously)."""
+
+    def set_device(self, index):
+        """Make device ``index`` the one new arrays of this backend go to (the host has only 0)."""
+        if index != 0:
+            raise ValueError(f"backend {self.name!r} has one device, 0; got {index}")
 
     # -- moving data ---------------------------------------------------------------------------------------
     def asarray(self, data: Any, dtype: Any = None) -> Any:

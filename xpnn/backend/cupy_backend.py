@@ -3,6 +3,7 @@
 from . import cudnn as _cudnn
 from .base import Backend, BackendUnavailableError
 from .conv_kernels import conv_output_size
+from .device import device
 from .pool_kernels import output_hw as _pool_output_hw
 
 _INSTALL_HINT = "install it with `pip install xpnn[cuda12]` (CUDA 12) or `pip install xpnn[cuda13]` (CUDA 13)"
@@ -48,6 +49,21 @@ class CupyBackend(Backend):
                 "backend 'cupy': cupy is installed but no CUDA device is visible "
                 "(check CUDA_VISIBLE_DEVICES and nvidia-smi)"
             )
+
+    def device_of(self, array):
+        return device("cuda", array.device.id, backend_name=self.name)
+
+    def device_count(self):
+        return self._import().cuda.runtime.getDeviceCount() if self.is_available() else 0
+
+    def current_device_index(self):
+        return self._import().cuda.runtime.getDevice()
+
+    def set_device(self, index):
+        self._import().cuda.Device(index).use()
+
+    def synchronize(self):
+        self._import().cuda.Device().synchronize()
 
     def asarray(self, data, dtype=None):
         return self._import().asarray(data, dtype=dtype)

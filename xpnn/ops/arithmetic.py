@@ -8,6 +8,8 @@ from ..backend import get_array_module
 
 
 class AddFunction(Function):
+    saves_inputs = False
+
     def forward(self, a, b):
         self.shapes = a.shape, b.shape
         return a + b
@@ -17,6 +19,8 @@ class AddFunction(Function):
 
 
 class SubFunction(Function):
+    saves_inputs = False
+
     def forward(self, a, b):
         self.shapes = a.shape, b.shape
         return a - b
@@ -48,6 +52,8 @@ class DivFunction(Function):
 
 
 class NegFunction(Function):
+    saves_inputs = False
+
     def forward(self, x):
         return -x
 
@@ -57,6 +63,8 @@ class NegFunction(Function):
 
 class AddScalarFunction(Function):
     """x + c for a Python number c: no array is made for c, and c stays weakly typed (float32 stays float32)."""
+
+    saves_inputs = False
 
     def __init__(self, c):
         self.c = c
@@ -69,6 +77,8 @@ class AddScalarFunction(Function):
 
 
 class MulScalarFunction(Function):
+    saves_inputs = False
+
     def __init__(self, c):
         self.c = c
 
@@ -95,6 +105,8 @@ class DivScalarFunction(Function):
 
 class RSubScalarFunction(Function):
     """c - x."""
+
+    saves_inputs = False
 
     def __init__(self, c):
         self.c = c
@@ -137,6 +149,8 @@ class PowScalarFunction(Function):
 class RPowScalarFunction(Function):
     """c ** x for a Python number c."""
 
+    saves_inputs, saves_outputs = False, True
+
     def __init__(self, c):
         self.c = c
 
@@ -150,6 +164,8 @@ class RPowScalarFunction(Function):
 
 class PowFunction(Function):
     """a ** b, both tensors."""
+
+    saves_outputs = True
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -195,20 +211,71 @@ class MatMulFunction(Function):
 
 
 def check_matmul_shapes(a, b):
-    """Raise ValueError naming both shapes when ``a @ b`` is undefined (rather than the array library's text)."""
+    """Raise RuntimeError (as torch) naming both shapes when ``a @ b`` is undefined (rather than the array library's text)."""
     a, b = tuple(a), tuple(b)
     if not a or not b:
-        raise ValueError(f"matmul: both operands need at least one dimension, got shapes {a} and {b}")
+        raise RuntimeError(f"matmul: both operands need at least one dimension, got shapes {a} and {b}")
     rows = b[0] if len(b) == 1 else b[-2]
     if a[-1] != rows:
-        raise ValueError(
+        raise RuntimeError(
             f"matmul: shapes {a} and {b} cannot be multiplied: the first has {a[-1]} columns (its last dimension), "
             f"the second {rows} rows (its {'only' if len(b) == 1 else 'second-to-last'} dimension)"
         )
     try:
         np.broadcast_shapes(a[:-2], b[:-2])  # shapes only: no arrays are touched
     except ValueError:
-        raise ValueError(
+        raise RuntimeError(
             f"matmul: shapes {a} and {b} cannot be multiplied: their batch dimensions {a[:-2]} and {b[:-2]} "
             f"do not broadcast"
         ) from None
+
+
+class MaximumFunction(Function):
+    """Elementwise max (mode 'max') or min of two tensors; at ties the gradient is split evenly, as in torch."""
+
+    def __init__(self, mode="max"):
+        self.mode = mode
+
+    def forward(self, a, b):
+        xp = get_array_module(a, b)
+        self.a, self.b = a, b
+        return xp.maximum(a, b) if self.mode == "max" else xp.minimum(a, b)
+
+    def backward(self, g):
+        wins = (self.a > self.b) if self.mode == "max" else (self.a < self.b)
+        share = wins + 0.5 * (self.a == self.b)
+        ga = sum_to(g * share, self.a.shape) if self.needs_input_grad[0] else None
+        gb = sum_to(g * (1 - share), self.b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class EinsumFunction(Function):
+    """einsum over explicit subscripts ('ij,jk->ik'); the gradient of each operand is another einsum."""
+
+    def __init__(self, inputs_spec, output_spec):
+        self.inputs_spec, self.output_spec = inputs_spec, output_spec
+
+    def forward(self, *xs):
+        self.xs = xs
+        spec = ",".join(self.inputs_spec) + "->" + self.output_spec
+        return get_array_module(*xs).einsum(spec, *xs)
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        grads = []
+        for i, (spec, x) in enumerate(zip(self.inputs_spec, self.xs)):
+            if not self.needs_input_grad[i]:
+                grads.append(None)
+                continue
+            others = [s for j, s in enumerate(self.inputs_spec) if j != i] + [self.output_spec]
+            arrays = [a for j, a in enumerate(self.xs) if j != i] + [g]
+            # Letters of this operand that no other operand nor the output has were summed away: the gradient
+            # is constant along them, so compute without them and broadcast back.
+            kept = "".join(c for c in spec if any(c in o for o in others))
+            gx = xp.einsum(",".join(others) + "->" + kept, *arrays)
+            shape = [x.shape[spec.index(c)] if c in kept else 1 for c in spec]
+            gx = gx.reshape([x.shape[spec.index(c)] for c in kept]) if kept else gx
+            order = [kept.index(c) for c in spec if c in kept]
+            gx = xp.transpose(gx, order).reshape(shape) if kept else gx.reshape(shape)
+            grads.append(xp.broadcast_to(gx, x.shape).copy())
+        return tuple(grads)

@@ -136,6 +136,7 @@ class Optimizer:
                     else:
                         self._follow_parameter(p, state)
                     self._update(param, grad, state, group)
+                    p._version_counter[0] += 1  # an in-place change: a graph that saved p must not backward
         return loss
 
     def _follow_parameter(self, p, state):

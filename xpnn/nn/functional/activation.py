@@ -11,6 +11,7 @@ from ..._utils import normalize_dims
 from ...autograd.function import Function
 from ...backend import backend_of, get_array_module
 from ...ops import elementwise as E
+from ...ops.softmax import LogSoftmaxFunction, SoftmaxFunction
 
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -129,51 +130,6 @@ def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return GELUFunction(approximate)(input)
-
-
-class SoftmaxFunction(Function):
-    def __init__(self, axis):
-        self.axis = axis
-
-    def forward(self, x):
-        xp = get_array_module(x)
-        # Subtracting the max makes every exponent <= 0: no overflow, and the result is unchanged.
-        y = x - x.max(axis=self.axis, keepdims=True)
-        xp.exp(y, out=y)
-        y /= y.sum(axis=self.axis, keepdims=True)
-        self.y = y
-        return y
-
-    def backward(self, g):
-        # J^T g = y * (g - sum(g * y)), built in one buffer.
-        gx = g * self.y
-        gx -= self.y * gx.sum(axis=self.axis, keepdims=True)
-        return gx
-
-
-class LogSoftmaxFunction(Function):
-    def __init__(self, axis):
-        self.axis = axis
-
-    def forward(self, x):
-        self.y = log_softmax_array(x, self.axis)
-        return self.y
-
-    def backward(self, g):
-        xp = get_array_module(g)
-        # J^T g = g - softmax * sum(g), and softmax = exp(y).
-        gx = xp.exp(self.y)
-        gx *= -g.sum(axis=self.axis, keepdims=True)
-        gx += g
-        return gx
-
-
-def log_softmax_array(x, axis):
-    """log(softmax(x)) along ``axis`` on a raw array, stable for any magnitude (also used by cross_entropy)."""
-    xp = get_array_module(x)
-    y = x - x.max(axis=axis, keepdims=True)
-    y -= xp.log(xp.exp(y).sum(axis=axis, keepdims=True))
-    return y
 
 
 def _softmax_axis(name, input, dim):

@@ -10,7 +10,7 @@ import numpy as np
 
 from ...autograd.function import Function
 from ...backend import get_array_module
-from .activation import log_softmax_array
+from ...ops.softmax import log_softmax_array
 
 REDUCTIONS = ("mean", "sum", "none")
 
