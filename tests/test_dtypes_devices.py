@@ -90,10 +90,11 @@ def test_cuda_unavailable_says_cuda_is_the_cupy_backend_and_why():
     t = xpnn.zeros(2)
     for call in (lambda: t.to("cuda"), lambda: t.cuda(), lambda: t.to(xpnn.device("cuda:0")), lambda: t.to(0)):
         with pytest.raises(
-            BackendUnavailableError, match=r"'cuda(:0)?' is xpnn's cupy backend, which is not available here: .*cupy"
+            BackendUnavailableError,
+            match=r"the device 'cuda(:0)?' means xpnn's 'cupy' backend, which is not available here: .*cupy",
         ):
             call()
-    with pytest.raises(BackendUnavailableError, match="cupy backend"):
+    with pytest.raises(BackendUnavailableError, match="'cupy' backend"):
         xpnn.zeros(2, device="cuda")
 
 
@@ -111,7 +112,7 @@ def test_cuda_device_selection_without_cuda_says_why():
         lambda: xpnn.cuda.current_device(),
         lambda: xpnn.cuda.set_device("cuda:1"),
     ):
-        with pytest.raises(BackendUnavailableError, match="'cuda' is xpnn's cupy backend"):
+        with pytest.raises(BackendUnavailableError, match="the device 'cuda' means xpnn's 'cupy' backend"):
             call()
     xpnn.cuda.synchronize()  # nothing to wait for
     assert xpnn.accelerator.current_device_index() == -1

@@ -103,3 +103,20 @@ def test_bad_options_and_missing_closure_are_clear():
         xpnn.optim.LBFGS([{"params": [p]}, {"params": [nn.Parameter(xpnn.zeros(1))]}])
     with pytest.raises(RuntimeError, match="needs a closure"):
         xpnn.optim.LBFGS([p]).step()
+
+
+def test_a_step_counts_as_an_in_place_change_of_the_parameters(backend):
+    # A graph built before the step saved the old values; backward through it must refuse, as for any in-place op.
+    w = xpnn.nn.Parameter(xpnn.tensor([0.5, -1.0, 2.0]))
+    stale = (w * w).sum()
+    opt = xpnn.optim.LBFGS([w], max_iter=3)
+
+    def closure():
+        opt.zero_grad()
+        loss = ((w - 1) ** 2).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        stale.backward()

@@ -11,22 +11,10 @@ from pathlib import Path
 
 import pytest
 
-import xpnn
-
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]
 SWAP = REPO.parent / "shared" / "tools" / "torch-swap"
-# torch.* names a program uses that the api-tensor work adds: until xpnn has them, the program is an expected failure.
-NEEDS = {"classifier": [], "vae_like": ["sigmoid"], "regression_lbfgs": [], "language_model": []}
-PROGRAMS = [
-    pytest.param(
-        name,
-        marks=[pytest.mark.xfail(reason=f"needs torch.{', torch.'.join(missing)} (api-tensor)", strict=True)]
-        if (missing := [n for n in needs if not hasattr(xpnn, n)])
-        else [],
-    )
-    for name, needs in NEEDS.items()
-]
+PROGRAMS = ["classifier", "vae_like", "regression_lbfgs", "language_model"]
 
 try:
     import torch  # noqa: F401

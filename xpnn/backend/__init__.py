@@ -113,7 +113,7 @@ def available_backend(target):
         shown = str(target) if isinstance(target, (str, _Device)) else backend.name
         if shown != backend.name:
             raise BackendUnavailableError(
-                f"{shown!r} is xpnn's {backend.name} backend, which is not available here: {e}"
+                f"the device {shown!r} means xpnn's {backend.name!r} backend, which is not available here: {e}"
             ) from None
         raise
     index = _device_index(target)

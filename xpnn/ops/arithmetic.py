@@ -211,7 +211,7 @@ class MatMulFunction(Function):
 
 
 def check_matmul_shapes(a, b):
-    """Raise RuntimeError (as torch) naming both shapes when ``a @ b`` is undefined (rather than the array library's text)."""
+    """Raise RuntimeError (as torch does) naming both shapes when ``a @ b`` is undefined, not numpy's text."""
     a, b = tuple(a), tuple(b)
     if not a or not b:
         raise RuntimeError(f"matmul: both operands need at least one dimension, got shapes {a} and {b}")

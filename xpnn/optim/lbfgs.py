@@ -64,6 +64,7 @@ class LBFGS(Optimizer):
         for p in self._params:
             n = p.array.size
             p.array += step * direction[offset : offset + n].reshape(p.array.shape)
+            p._version_counter[0] += 1  # an in-place change: a graph that saved p must not backward
             offset += n
 
     def _evaluate(self, closure):
@@ -77,6 +78,7 @@ class LBFGS(Optimizer):
         loss, grad = self._evaluate(closure)
         for p, array in zip(self._params, saved):
             p.array[...] = array
+            p._version_counter[0] += 1
         return loss, grad
 
     # -- the step -----------------------------------------------------------------------------------------------
