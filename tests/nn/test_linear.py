@@ -93,3 +93,14 @@ def test_dropout_is_reproducible_with_manual_seed(backend):
     xpnn.manual_seed(3)
     b = nn.Dropout(0.5)(xpnn.ones(50)).numpy()
     np.testing.assert_array_equal(a, b)
+
+
+def test_unflatten_matches_torch(backend):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((2, 12, 3)).astype(np.float32)
+    for dim, size in ((1, (3, 4)), (-2, (2, -1, 3)), (-1, [3, 1])):
+        y = nn.Unflatten(dim, size)(xpnn.tensor(x))
+        assert_close(y, torch.nn.Unflatten(dim, size)(torch.tensor(x)))
+    assert repr(nn.Unflatten(1, (3, 4))) == repr(torch.nn.Unflatten(1, (3, 4)))
+    with pytest.raises(ValueError, match=r"Unflatten: cannot split dimension 1 of size 12 .* into \(5, 2\)"):
+        nn.Unflatten(1, (5, 2))(xpnn.tensor(x))

@@ -2,7 +2,7 @@
 
 from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
 from .batchnorm import batch_norm
-from .conv import conv2d, conv_transpose2d
+from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from .dropout import dropout, dropout2d, dropout_check_p
 from .embedding import embedding
 from .linear import linear
@@ -16,5 +16,16 @@ from .loss import (
     nll_loss,
     smooth_l1_loss,
 )
-from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from .padding import pad
+from .pixelshuffle import pixel_shuffle, pixel_unshuffle
+from .pooling import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
 from .upsample import interpolate

@@ -58,3 +58,28 @@ class Flatten(Module):
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Expand dimension ``dim`` into ``unflattened_size`` (the inverse of Flatten)."""
+
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        if not isinstance(unflattened_size, (tuple, list)):
+            raise TypeError(f"Unflatten: unflattened_size must be a tuple or list, got {unflattened_size!r}")
+        self.dim, self.unflattened_size = dim, unflattened_size
+
+    def forward(self, x):
+        dim = self.dim % x.ndim if -x.ndim <= self.dim < x.ndim else None
+        if dim is None:
+            raise ValueError(f"Unflatten: dim {self.dim} is out of range for input shape {x.shape}")
+        known = math.prod(n for n in self.unflattened_size if n != -1)
+        if (known == 0 or x.shape[dim] % known) if -1 in self.unflattened_size else known != x.shape[dim]:
+            raise ValueError(
+                f"Unflatten: cannot split dimension {self.dim} of size {x.shape[dim]} (input shape {x.shape}) "
+                f"into {tuple(self.unflattened_size)}"
+            )
+        return x.reshape(x.shape[:dim] + tuple(self.unflattened_size) + x.shape[dim + 1 :])
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
