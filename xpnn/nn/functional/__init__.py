@@ -5,6 +5,7 @@ from .batchnorm import batch_norm
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from .dropout import dropout, dropout2d, dropout_check_p
 from .embedding import embedding
+from .groupnorm import group_norm, instance_norm
 from .linear import linear
 from .loss import (
     binary_cross_entropy,
