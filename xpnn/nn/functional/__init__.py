@@ -20,10 +20,11 @@ from .activation import (
 )
 from .batchnorm import batch_norm
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from .distance import cosine_similarity, normalize, pairwise_distance
 from .dropout import dropout, dropout2d, dropout_check_p
-from .embedding import embedding
+from .embedding import embedding, embedding_bag, one_hot
 from .groupnorm import group_norm, instance_norm
-from .linear import linear
+from .linear import bilinear, linear
 from .loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,

@@ -18,10 +18,11 @@ from .activation import (
 )
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import Dropout, Dropout2d
-from .embedding import Embedding
+from .embedding import Embedding, EmbeddingBag
 from .groupnorm import GroupNorm, InstanceNorm1d, InstanceNorm2d
-from .linear import Flatten, Identity, Linear, Unflatten
+from .linear import Bilinear, Flatten, Identity, Linear, Unflatten
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
 from .padding import (
     CircularPad1d,
