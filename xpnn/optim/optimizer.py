@@ -18,6 +18,9 @@ from ..backend import backend_of, get_array_module
 
 
 class Optimizer:
+    #: state entries besides "step" kept as Python numbers (torch keeps them as 0-d tensors)
+    _scalar_state = ()
+
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
         self._check_options(self.defaults)
@@ -231,6 +234,8 @@ class Optimizer:
         for key, value in values.items():
             if key == "step":
                 out[key] = int(value)
+            elif key in self._scalar_state:
+                out[key] = float(value)
             else:
                 out[key] = _array_like_param(value, param, f"{where}: {key!r} of parameter {index}")
         return out
