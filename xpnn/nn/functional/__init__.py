@@ -20,8 +20,16 @@ from .activation import (
 )
 from .batchnorm import batch_norm
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
-from .distance import cosine_similarity, normalize, pairwise_distance
+from .distance import cosine_embedding_loss, cosine_similarity, normalize, pairwise_distance, triplet_margin_loss
 from .dropout import dropout, dropout2d, dropout_check_p
+from .elementwise_loss import (
+    gaussian_nll_loss,
+    kl_div,
+    margin_ranking_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+)
 from .embedding import embedding, embedding_bag, one_hot
 from .groupnorm import group_norm, instance_norm
 from .linear import bilinear, linear
