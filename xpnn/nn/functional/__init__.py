@@ -20,6 +20,7 @@ from .activation import (
 )
 from .batchnorm import batch_norm
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from .ctc import ctc_loss
 from .distance import cosine_embedding_loss, cosine_similarity, normalize, pairwise_distance, triplet_margin_loss
 from .dropout import dropout, dropout2d, dropout_check_p
 from .elementwise_loss import (
