@@ -1,11 +1,20 @@
 """Adamax: Adam with the infinity norm in place of the second moment, as torch.optim.Adamax."""
 
 from ..backend import get_array_module
-from .optimizer import Optimizer, check_betas, check_nonnegative, lerp_
+from .optimizer import Optimizer, ParamsT, check_betas, check_nonnegative, lerp_
 
 
 class Adamax(Optimizer):
-    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, *, maximize=False):
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        *,
+        maximize: bool = False,
+    ) -> None:
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize))
 
     def _check_options(self, group):
