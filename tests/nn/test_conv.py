@@ -304,3 +304,29 @@ def test_conv1d_errors(backend):
         nn.Conv1d(3, 4, 3)(xpnn.zeros(2, 2, 8))
     with pytest.raises(ValueError, match="expected a 3-D weight"):
         F.conv1d(xpnn.zeros(1, 2, 5), xpnn.zeros(2, 2, 1, 3))
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("dims", [1, 2])
+def test_padding_modes_match_torch(backend, mode, dims):
+    torch = pytest.importorskip("torch")
+    name = f"Conv{dims}d"
+    kwargs = {"padding": 2 if dims == 1 else (1, 2), "padding_mode": mode, "stride": 2}
+    theirs, ours = getattr(torch.nn, name)(3, 4, 3, **kwargs), getattr(nn, name)(3, 4, 3, **kwargs)
+    assert repr(ours) == repr(theirs)
+    pairs = copy_params(ours, theirs)
+    x = np.random.default_rng(0).standard_normal((2, 3, 7) if dims == 1 else (2, 3, 6, 7)).astype(np.float32)
+    assert_parity(ours, lambda torch, t: theirs(t), x, params=pairs, atol=1e-4)
+
+
+def test_padding_mode_same_and_errors(backend):
+    torch = pytest.importorskip("torch")
+    theirs, ours = (
+        torch.nn.Conv2d(2, 2, 3, padding="same", padding_mode="reflect"),
+        nn.Conv2d(2, 2, 3, padding="same", padding_mode="reflect"),
+    )
+    pairs = copy_params(ours, theirs)
+    x = np.random.default_rng(1).standard_normal((1, 2, 5, 4)).astype(np.float32)
+    assert_parity(ours, lambda torch, t: theirs(t), x, params=pairs, atol=1e-4)
+    with pytest.raises(ValueError, match="padding_mode must be one of"):
+        nn.Conv1d(2, 2, 3, padding_mode="mirror")

@@ -72,7 +72,7 @@ class CTCLossFunction(Function):
         L = self.ext.shape[1]
         lp = self.lp_ext
         states = np.arange(L)
-        last_frame = self.input_lengths - 1
+        last_frame = backend.asarray(self.input_lengths - 1)  # on the device once, compared with t each frame
         final = backend.asarray(
             (states[None, :] >= self.ext_lengths[:, None] - 2) & (states < self.ext_lengths[:, None])
         )
@@ -82,8 +82,7 @@ class CTCLossFunction(Function):
         for t in range(T - 1, -1, -1):
             step = xp.logaddexp(nxt, _unshift(nxt, 1, xp))
             step = xp.logaddexp(step, xp.where(skip_on, _unshift(nxt, 2, xp), -xp.inf)) + lp[t]
-            start = backend.asarray(last_frame == t)[:, None]
-            inside = backend.asarray(last_frame > t)[:, None]
+            start, inside = (last_frame == t)[:, None], (last_frame > t)[:, None]
             beta[t] = xp.where(start & final, lp[t], xp.where(inside & self.valid, step, -xp.inf))
             nxt = beta[t]
         # occupancy of state s at frame t, over the likelihood: alpha beta / (y p), both recursions counting y

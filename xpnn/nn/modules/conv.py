@@ -15,6 +15,8 @@ from ..functional.conv import (
 from ..module import Module
 from ..parameter import check_input_dtype, empty_parameter
 
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
 
 def _single(value, what, minimum=0):
     return (single(value, what, minimum),)
@@ -49,6 +51,19 @@ class _ConvBase(Module):
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
             init.uniform_(self.bias, -bound, bound)
 
+    def _padded_by_mode(self, geometry):
+        """With a padding_mode other than 'zeros', the input is padded by F.pad in that mode first (as torch does)
+        and the convolution itself pads nothing: the geometry it gets, and the F.pad widths kept for forward."""
+        self._pad_widths = None
+        if self.padding_mode == "zeros":
+            return geometry
+        spatial = geometry.padding[-len(self.kernel_size) :]
+        self._pad_widths = tuple(w for p in reversed(spatial) for w in (p, p))
+        return geometry._replace(padding=(0, 0))
+
+    def _pad(self, x):
+        return x if self._pad_widths is None else F.pad(x, self._pad_widths, self.padding_mode)
+
     @property
     def name(self):
         kernel = "x".join(str(k) for k in self.kernel_size)
@@ -67,6 +82,8 @@ class _ConvBase(Module):
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
 
 
@@ -85,8 +102,8 @@ class Conv2d(_ConvBase):
         bias=True,
         padding_mode="zeros",
     ):
-        if padding_mode != "zeros":
-            raise ValueError(f"Conv2d: padding_mode {padding_mode!r} is not supported; xpnn pads with zeros")
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(f"Conv2d: padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}")
         super().__init__(
             in_channels,
             out_channels,
@@ -100,11 +117,13 @@ class Conv2d(_ConvBase):
         )
         self.padding_mode = padding_mode
         # Validates padding='same'/'valid' now rather than on the first batch.
-        self._geometry = conv_geometry(self.kernel_size, self.stride, self.padding, self.dilation, groups)
+        self._geometry = self._padded_by_mode(
+            conv_geometry(self.kernel_size, self.stride, self.padding, self.dilation, groups)
+        )
 
     def forward(self, x):
         check_input_dtype(self.name, x, self.weight)
-        return apply_conv2d(self.name, x, self.weight, self.bias, self._geometry)
+        return apply_conv2d(self.name, self._pad(x), self.weight, self.bias, self._geometry)
 
 
 class ConvTranspose2d(_ConvBase):
@@ -187,8 +206,8 @@ class Conv1d(_ConvBase):
         bias=True,
         padding_mode="zeros",
     ):
-        if padding_mode != "zeros":
-            raise ValueError(f"Conv1d: padding_mode {padding_mode!r} is not supported; xpnn pads with zeros")
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(f"Conv1d: padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}")
         super().__init__(
             in_channels,
             out_channels,
@@ -202,11 +221,13 @@ class Conv1d(_ConvBase):
         )
         self.padding_mode = padding_mode
         padding = self.padding if isinstance(self.padding, str) else self.padding[0]
-        self._geometry = conv1d_geometry(self.kernel_size[0], self.stride[0], padding, self.dilation[0], groups)
+        self._geometry = self._padded_by_mode(
+            conv1d_geometry(self.kernel_size[0], self.stride[0], padding, self.dilation[0], groups)
+        )
 
     def forward(self, x):
         check_input_dtype(self.name, x, self.weight)
-        return apply_conv1d(self.name, x, self.weight, self.bias, self._geometry)
+        return apply_conv1d(self.name, self._pad(x), self.weight, self.bias, self._geometry)
 
 
 class ConvTranspose1d(_ConvBase):
