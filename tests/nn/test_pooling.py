@@ -166,4 +166,10 @@ def test_new_pool_errors(backend):
     with pytest.raises(ValueError, match=r"AdaptiveMaxPool2d\(2\): expected a 3-D"):
         nn.AdaptiveMaxPool2d(2)(xpnn.zeros(4, 4))
     torch = pytest.importorskip("torch")
-    assert repr(nn.AdaptiveMaxPool2d((2, 3))) == repr(torch.nn.AdaptiveMaxPool2d((2, 3)))
+    for name, args in (
+        ("AdaptiveMaxPool2d", ((2, 3),)),
+        ("AvgPool1d", (3, 2, 1)),
+        ("MaxPool1d", (2,)),
+        ("AdaptiveAvgPool1d", (4,)),
+    ):
+        assert repr(getattr(nn, name)(*args)) == repr(getattr(torch.nn, name)(*args))

@@ -85,6 +85,10 @@ class AdaptiveAvgPool2d(Module):
         return f"output_size={self.output_size}"
 
 
+def _as_single(value):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
 class _Pool1d(Module):
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -113,7 +117,9 @@ class AvgPool1d(_Pool1d):
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
         super().__init__()
-        self.kernel_size, self.stride, self.padding = kernel_size, stride or kernel_size, padding
+        # torch keeps 1-tuples here (and plain ints in MaxPool1d)
+        self.kernel_size = _as_single(kernel_size)
+        self.stride, self.padding = _as_single(stride or kernel_size), _as_single(padding)
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
 
     def forward(self, x):
