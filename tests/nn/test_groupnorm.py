@@ -47,6 +47,8 @@ def test_group_norm_gradcheck(backend):
     x, w, b = rng.standard_normal((2, 6, 4)), rng.uniform(0.5, 1.5, 6), rng.standard_normal(6)
     gradcheck(lambda x, w, b: F.group_norm(x, 3, w, b), x, w, b)
     gradcheck(lambda x: F.instance_norm(x), rng.standard_normal((2, 3, 2, 3)))
+    gradcheck(lambda x, b: F.group_norm(x, 2, None, b), x, b)
+    gradcheck(lambda x, w: F.instance_norm(x, weight=w), x[:, :3], w[:3])
 
 
 @pytest.mark.parametrize("cls", ["InstanceNorm1d", "InstanceNorm2d"])
