@@ -50,6 +50,7 @@ class NAdam(Optimizer):
         xp, step, work, update = update_moments_(self, param, grad, state, group)
         lr, eps, decay = float(group["lr"]), float(group["eps"]), float(group["momentum_decay"])
         beta1, beta2 = (float(b) for b in group["betas"])
+        # the same gradient update_moments_ folded into the averages (it does not hand it back; this is cheap)
         g = self._grad_with_decay(
             xp, param, grad, 0.0 if group["decoupled_weight_decay"] else float(group["weight_decay"]), group["maximize"]
         )
