@@ -29,6 +29,16 @@ ACTIVATIONS = {
     "softmax_dim0": (lambda x: F.softmax(x, 0), lambda tF, x: tF.softmax(x, 0)),
     "log_softmax": (lambda x: F.log_softmax(x, dim=-1), lambda tF, x: tF.log_softmax(x, dim=-1)),
     "log_softmax_dim0": (lambda x: F.log_softmax(x, 0), lambda tF, x: tF.log_softmax(x, 0)),
+    "silu": (F.silu, lambda tF, x: tF.silu(x)),
+    "mish": (F.mish, lambda tF, x: tF.mish(x)),
+    "hardsigmoid": (F.hardsigmoid, lambda tF, x: tF.hardsigmoid(x)),
+    "hardswish": (F.hardswish, lambda tF, x: tF.hardswish(x)),
+    "logsigmoid": (F.logsigmoid, lambda tF, x: tF.logsigmoid(x)),
+    "softsign": (F.softsign, lambda tF, x: tF.softsign(x)),
+    "prelu_shared": (
+        lambda x: F.prelu(x, xpnn.tensor(np.array([0.3], dtype=x.dtype))),
+        lambda tF, x: tF.prelu(x, __import__("torch").tensor([0.3], dtype=x.dtype)),
+    ),
 }
 
 
@@ -147,6 +157,12 @@ MODULES = [
     ("Softmax", (1,), {}),
     ("Softmax", (), {"dim": -1}),
     ("LogSoftmax", (1,), {}),
+    ("SiLU", (), {}),
+    ("Mish", (), {"inplace": True}),
+    ("Hardsigmoid", (), {}),
+    ("Hardswish", (), {}),
+    ("LogSigmoid", (), {}),
+    ("Softsign", (), {}),
 ]
 
 
@@ -184,3 +200,26 @@ def test_modules_in_a_model(backend):
     out = model(xpnn.tensor(np.ones((2, 4), dtype=np.float32)))
     np.testing.assert_allclose(np.exp(out.numpy()).sum(axis=1), 1.0, rtol=1e-6)
     assert "(1): GELU(approximate='none')" in repr(model)
+
+
+@pytest.mark.parametrize("num_parameters, shape", [(1, (3, 5)), (4, (2, 4, 3)), (3, (2, 3, 2, 2)), (1, (5,))])
+def test_prelu_matches_torch_with_weight_gradient(backend, num_parameters, shape):
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.PReLU(num_parameters, init=0.1), torch.nn.PReLU(num_parameters, init=0.1)
+    assert repr(ours) == repr(theirs) and list(ours.state_dict()) == list(theirs.state_dict())
+    x = sample(shape).astype(np.float32)
+    a, t = xpnn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, expected = ours(a), theirs(t)
+    assert_close(y, expected)
+    g = np.random.default_rng(2).standard_normal(shape).astype(np.float32)
+    y.backward(xpnn.tensor(g))
+    expected.backward(torch.tensor(g))
+    assert_close(a.grad, t.grad)
+    assert_close(ours.weight.grad, theirs.weight.grad, atol=1e-4)
+
+
+def test_prelu_gradcheck_per_channel(backend):
+    rng = np.random.default_rng(0)
+    gradcheck(lambda x, w: F.prelu(x, w), sample((2, 3, 4)), rng.uniform(0.1, 0.5, 3))
+    with pytest.raises(ValueError, match=r"prelu: weight must hold 1 slope or one per channel \(3 for input shape"):
+        F.prelu(xpnn.zeros(2, 3), xpnn.zeros(2))

@@ -11,6 +11,7 @@ from xpnn import nn
 from xpnn.nn import functional as F
 
 from ..helpers import assert_close, gradcheck
+from .layer_parity import assert_parity, copy_params
 
 # (in, out, kernel, stride, padding, dilation, groups, input shape): non-square kernels and images, strides that do
 # not divide the size, padding, dilation, one channel, batch 1, grouped and depthwise.
@@ -242,3 +243,91 @@ def test_example_networks_match_torch_gradients_on_a_batch(backend, model):
         assert_close(p.grad, theirs_params[name].grad, atol=2e-4, rtol=1e-3)
     for name, b in ours.named_buffers():
         assert_close(b, theirs.state_dict()[name], atol=1e-5)
+
+
+CONV1D_CASES = [  # in, out, kernel, kwargs, input shape
+    (3, 4, 3, {}, (2, 3, 9)),
+    (4, 6, 5, {"stride": 2, "padding": 2, "dilation": 2, "groups": 2}, (2, 4, 11)),
+    (2, 3, 3, {"padding": "same", "bias": False}, (3, 2, 7)),
+    (2, 2, 4, {}, (2, 6)),
+]
+
+
+@pytest.mark.parametrize("cin, cout, k, kwargs, shape", CONV1D_CASES)
+def test_conv1d_matches_torch_with_loaded_weights(backend, cin, cout, k, kwargs, shape):
+
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.Conv1d(cin, cout, k, **kwargs)
+    ours = nn.Conv1d(cin, cout, k, **kwargs)
+    assert ours.weight.shape == tuple(theirs.weight.shape) and repr(ours) == repr(theirs)
+    pairs = copy_params(ours, theirs)
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    assert_parity(ours, lambda torch, t: theirs(t), x, params=pairs, atol=1e-4)
+
+
+CONVT1D_CASES = [
+    (3, 4, 3, {}, (2, 3, 5)),
+    (4, 2, 4, {"stride": 3, "padding": 1, "output_padding": 2, "groups": 2, "dilation": 1}, (2, 4, 6)),
+    (2, 3, 3, {"stride": 2, "dilation": 2, "bias": False}, (2, 5)),
+]
+
+
+@pytest.mark.parametrize("cin, cout, k, kwargs, shape", CONVT1D_CASES)
+def test_conv_transpose1d_matches_torch_with_loaded_weights(backend, cin, cout, k, kwargs, shape):
+
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.ConvTranspose1d(cin, cout, k, **kwargs)
+    ours = nn.ConvTranspose1d(cin, cout, k, **kwargs)
+    assert ours.weight.shape == tuple(theirs.weight.shape) and repr(ours) == repr(theirs)
+    pairs = copy_params(ours, theirs)
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    assert_parity(ours, lambda torch, t: theirs(t), x, params=pairs, atol=1e-4)
+
+
+def test_conv_transpose1d_output_size(backend):
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.ConvTranspose1d(2, 2, 3, stride=2), torch.nn.ConvTranspose1d(2, 2, 3, stride=2)
+    x = np.zeros((1, 2, 4), dtype=np.float32)
+    assert ours(xpnn.tensor(x), output_size=[10]).shape == tuple(theirs(torch.tensor(x), output_size=[10]).shape)
+    with pytest.raises(ValueError, match="output_size"):
+        ours(xpnn.tensor(x), output_size=[12])
+
+
+def test_conv1d_gradchecks(backend):
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((2, 4, 7)), rng.standard_normal((2, 2, 3)), rng.standard_normal(2)
+    gradcheck(lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1, groups=2), x, w, b)
+    gradcheck(lambda x, w: F.conv_transpose1d(x, w, stride=2, output_padding=1), x, rng.standard_normal((4, 3, 3)))
+
+
+def test_conv1d_errors(backend):
+    with pytest.raises(ValueError, match=r"Conv1d\(3→4, 3\): expected a 3-D input \(N, 3, L\)"):
+        nn.Conv1d(3, 4, 3)(xpnn.zeros(2, 2, 8))
+    with pytest.raises(ValueError, match="expected a 3-D weight"):
+        F.conv1d(xpnn.zeros(1, 2, 5), xpnn.zeros(2, 2, 1, 3))
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("dims", [1, 2])
+def test_padding_modes_match_torch(backend, mode, dims):
+    torch = pytest.importorskip("torch")
+    name = f"Conv{dims}d"
+    kwargs = {"padding": 2 if dims == 1 else (1, 2), "padding_mode": mode, "stride": 2}
+    theirs, ours = getattr(torch.nn, name)(3, 4, 3, **kwargs), getattr(nn, name)(3, 4, 3, **kwargs)
+    assert repr(ours) == repr(theirs)
+    pairs = copy_params(ours, theirs)
+    x = np.random.default_rng(0).standard_normal((2, 3, 7) if dims == 1 else (2, 3, 6, 7)).astype(np.float32)
+    assert_parity(ours, lambda torch, t: theirs(t), x, params=pairs, atol=1e-4)
+
+
+def test_padding_mode_same_and_errors(backend):
+    torch = pytest.importorskip("torch")
+    theirs, ours = (
+        torch.nn.Conv2d(2, 2, 3, padding="same", padding_mode="reflect"),
+        nn.Conv2d(2, 2, 3, padding="same", padding_mode="reflect"),
+    )
+    pairs = copy_params(ours, theirs)
+    x = np.random.default_rng(1).standard_normal((1, 2, 5, 4)).astype(np.float32)
+    assert_parity(ours, lambda torch, t: theirs(t), x, params=pairs, atol=1e-4)
+    with pytest.raises(ValueError, match="padding_mode must be one of"):
+        nn.Conv1d(2, 2, 3, padding_mode="mirror")

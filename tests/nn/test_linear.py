@@ -102,3 +102,14 @@ def test_functional_linear_on_shapes_that_do_not_fit_names_both(backend):
         F.linear(xpnn.zeros(2, 3), xpnn.zeros(4, 5))
     with pytest.raises(ValueError, match=r"bias must have shape \(4,\) for weight of shape \(4, 3\), got \(5,\)"):
         F.linear(xpnn.zeros(2, 3), xpnn.zeros(4, 3), xpnn.zeros(5))
+
+
+def test_unflatten_matches_torch(backend):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((2, 12, 3)).astype(np.float32)
+    for dim, size in ((1, (3, 4)), (-2, (2, -1, 3)), (-1, [3, 1])):
+        y = nn.Unflatten(dim, size)(xpnn.tensor(x))
+        assert_close(y, torch.nn.Unflatten(dim, size)(torch.tensor(x)))
+    assert repr(nn.Unflatten(1, (3, 4))) == repr(torch.nn.Unflatten(1, (3, 4)))
+    with pytest.raises(ValueError, match=r"Unflatten: cannot split dimension 1 of size 12 .* into \(5, 2\)"):
+        nn.Unflatten(1, (5, 2))(xpnn.tensor(x))

@@ -116,3 +116,60 @@ def test_repr_like_torch():
     assert repr(nn.MaxPool2d(2)) == "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
     assert repr(nn.AvgPool2d(3, 2)) == "AvgPool2d(kernel_size=3, stride=2, padding=0)"
     assert repr(nn.AdaptiveAvgPool2d((1, 1))) == "AdaptiveAvgPool2d(output_size=(1, 1))"
+
+
+POOL1D_CASES = [  # layer name, args, kwargs, input shape
+    ("MaxPool1d", (3,), {}, (2, 3, 10)),
+    ("MaxPool1d", (3, 2, 1), {"dilation": 2, "ceil_mode": True}, (2, 2, 11)),
+    ("MaxPool1d", (2,), {}, (3, 8)),
+    ("AvgPool1d", (3, 2, 1), {}, (2, 3, 10)),
+    ("AvgPool1d", (4, 3, 2), {"ceil_mode": True, "count_include_pad": False}, (2, 2, 13)),
+    ("AdaptiveAvgPool1d", (4,), {}, (2, 3, 10)),
+    ("AdaptiveMaxPool1d", (3,), {}, (2, 3, 7)),
+    ("AdaptiveMaxPool2d", (3,), {}, (2, 3, 7, 8)),
+    ("AdaptiveMaxPool2d", ((2, None),), {}, (2, 3, 5, 4)),
+    ("AdaptiveMaxPool2d", ((4, 3),), {}, (3, 6, 5)),
+    ("AdaptiveMaxPool2d", (1,), {}, (2, 2, 4, 4)),
+]
+
+
+@pytest.mark.parametrize("name, args, kwargs, shape", POOL1D_CASES)
+def test_new_pools_match_torch(backend, name, args, kwargs, shape):
+    x = _relu_like(shape) if "Max" in name else np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    ours = getattr(nn, name)(*args, **kwargs)
+    _parity(ours, lambda torch: getattr(torch.nn, name)(*args, **kwargs), x)
+
+
+@pytest.mark.parametrize(
+    "name, args", [("MaxPool1d", (3, 2, 1)), ("AdaptiveMaxPool1d", (4,)), ("AdaptiveMaxPool2d", ((3, 2),))]
+)
+def test_new_max_pools_return_indices_like_torch(backend, name, args):
+    torch = pytest.importorskip("torch")
+    x = _relu_like((2, 3, 9) if "1d" in name else (2, 3, 7, 5), seed=2)
+    y, idx = getattr(nn, name)(*args, return_indices=True)(xpnn.tensor(x))
+    ty, tidx = getattr(torch.nn, name)(*args, return_indices=True)(torch.tensor(x))
+    assert_close(y, ty)
+    np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+
+
+def test_new_pool_gradchecks(backend):
+    x = np.random.default_rng(0).permutation(2 * 3 * 7 * 6).reshape(2, 3, 7, 6) / 11.0
+    gradcheck(lambda t: F.adaptive_max_pool2d(t, (3, 4)), x)
+    gradcheck(lambda t: F.max_pool1d(t[:, :, 0], 3, 2, 1), x)
+    gradcheck(lambda t: F.avg_pool1d(t[:, :, 0], 3, 2, 1, ceil_mode=True, count_include_pad=False), x)
+    gradcheck(lambda t: F.adaptive_avg_pool1d(t[:, :, 0], 4), x)
+
+
+def test_new_pool_errors(backend):
+    with pytest.raises(ValueError, match=r"max_pool1d: expected a 2-D \(C, L\) or 3-D \(N, C, L\) input, got shape"):
+        nn.MaxPool1d(2)(xpnn.zeros(1, 2, 3, 4))
+    with pytest.raises(ValueError, match=r"AdaptiveMaxPool2d\(2\): expected a 3-D"):
+        nn.AdaptiveMaxPool2d(2)(xpnn.zeros(4, 4))
+    torch = pytest.importorskip("torch")
+    for name, args in (
+        ("AdaptiveMaxPool2d", ((2, 3),)),
+        ("AvgPool1d", (3, 2, 1)),
+        ("MaxPool1d", (2,)),
+        ("AdaptiveAvgPool1d", (4,)),
+    ):
+        assert repr(getattr(nn, name)(*args)) == repr(getattr(torch.nn, name)(*args))

@@ -86,6 +86,29 @@ SCHEDULES = {
     "OneCycleLR_no_momentum": lambda m, o: m.OneCycleLR(
         o, max_lr=0.3, total_steps=STEPS, cycle_momentum=False, div_factor=10.0, final_div_factor=100.0
     ),
+    "ConstantLR": lambda m, o: m.ConstantLR(o, factor=0.4, total_iters=6),
+    "ConstantLR_default": lambda m, o: m.ConstantLR(o),
+    "PolynomialLR": lambda m, o: m.PolynomialLR(o, total_iters=25, power=2.0),
+    "PolynomialLR_linear": lambda m, o: m.PolynomialLR(o, total_iters=8),
+    "CosineAnnealingWarmRestarts": lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=6, eta_min=0.001),
+    "CosineAnnealingWarmRestarts_mult": lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2),
+    "SequentialLR_warmup_cosine": lambda m, o: m.SequentialLR(
+        o, [m.LinearLR(o, start_factor=0.1, total_iters=5), m.CosineAnnealingLR(o, T_max=20)], milestones=[5]
+    ),
+    "SequentialLR_three": lambda m, o: m.SequentialLR(
+        o,
+        [m.ConstantLR(o, factor=0.5, total_iters=3), m.ExponentialLR(o, gamma=0.9), m.StepLR(o, 4, gamma=0.5)],
+        milestones=[6, 15],
+    ),
+    "SequentialLR_multistep_polynomial": lambda m, o: m.SequentialLR(
+        o, [m.MultiStepLR(o, [2, 4], gamma=0.5), m.PolynomialLR(o, total_iters=30)], milestones=[10]
+    ),
+    "ChainedScheduler": lambda m, o: m.ChainedScheduler(
+        [m.ConstantLR(o, factor=0.5, total_iters=4), m.ExponentialLR(o, gamma=0.95)]
+    ),
+    "ChainedScheduler_with_optimizer": lambda m, o: m.ChainedScheduler(
+        [m.LinearLR(o, start_factor=0.2, total_iters=6), m.CosineAnnealingWarmRestarts(o, T_0=10)], optimizer=o
+    ),
     "CyclicLR_triangular": lambda m, o: m.CyclicLR(o, base_lr=0.01, max_lr=[0.1, 0.05], step_size_up=5),
     "CyclicLR_triangular2": lambda m, o: m.CyclicLR(
         o, base_lr=0.01, max_lr=0.1, step_size_up=4, step_size_down=3, mode="triangular2", base_momentum=0.7
@@ -161,7 +184,37 @@ RESUMABLE = [
     "CyclicLR_triangular2",
     "LambdaLR_per_group",
     "MultiStepLR",
+    "ConstantLR",
+    "PolynomialLR",
+    "CosineAnnealingWarmRestarts_mult",
+    "SequentialLR_three",
+    "ChainedScheduler_with_optimizer",
 ]
+
+
+def test_warm_restarts_with_fractional_epochs_match_torch():
+    ours, theirs = _optimizers("SGD", {"lr": 0.02})
+    our_sched = sched.CosineAnnealingWarmRestarts(ours, T_0=4, T_mult=2, eta_min=0.01)
+    their_sched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(theirs, T_0=4, T_mult=2, eta_min=0.01)
+    for epoch in (0.5, 1.25, 3.9, 4.0, 7.5, 12.0, 13.3, 2.0):
+        our_sched.step(epoch)
+        their_sched.step(epoch)
+        _assert_same(_hyperparameters(ours), _hyperparameters(theirs), epoch)
+
+
+def test_composite_schedulers_reject_bad_arguments():
+    optimizer = SGD([xpnn.nn.Parameter(xpnn.zeros(2))], lr=0.1)
+    other = SGD([xpnn.nn.Parameter(xpnn.zeros(2))], lr=0.1)
+    with pytest.raises(ValueError, match="one milestone fewer than schedulers"):
+        sched.SequentialLR(optimizer, [sched.ConstantLR(optimizer), sched.ExponentialLR(optimizer, 0.9)], [2, 3])
+    with pytest.raises(ValueError, match="same optimizer"):
+        sched.ChainedScheduler([sched.ConstantLR(optimizer), sched.ExponentialLR(other, 0.9)])
+    with pytest.raises(ValueError, match="does not support ReduceLROnPlateau"):
+        sched.ChainedScheduler([sched.ReduceLROnPlateau(optimizer)])
+    with pytest.raises(ValueError, match="factor must be in"):
+        sched.ConstantLR(optimizer, factor=1.5)
+    with pytest.raises(ValueError, match="positive integer T_0"):
+        sched.CosineAnnealingWarmRestarts(optimizer, T_0=0)
 
 
 @pytest.mark.parametrize("name", RESUMABLE)

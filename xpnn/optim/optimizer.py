@@ -28,6 +28,9 @@ ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
 
 
 class Optimizer:
+    #: state entries besides "step" kept as Python numbers (torch keeps them as 0-d tensors)
+    _scalar_state = ()
+
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         self._check_options(self.defaults)
@@ -253,6 +256,8 @@ class Optimizer:
         for key, value in values.items():
             if key == "step":
                 out[key] = int(value)
+            elif key in self._scalar_state:
+                out[key] = float(value)
             else:
                 out[key] = _array_like_param(value, param, f"{where}: {key!r} of parameter {index}")
         return out

@@ -148,3 +148,140 @@ def softmax(input, dim):
 
 def log_softmax(input, dim):
     return LogSoftmaxFunction(_softmax_axis("log_softmax", input, dim))(input)
+
+
+def _sigmoid_array(x):
+    """sigmoid(x) on a raw array, with no overflow for large |x|."""
+    return 0.5 * (1.0 + get_array_module(x).tanh(0.5 * x))
+
+
+class SiLUFunction(Function):
+    """x sigmoid(x) (swish)."""
+
+    def forward(self, x):
+        self.x, self.s = x, _sigmoid_array(x)
+        return x * self.s
+
+    def backward(self, g):
+        return g * (self.s * (1.0 + self.x * (1.0 - self.s)))
+
+
+class MishFunction(Function):
+    """x tanh(softplus(x))."""
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        self.x, self.t = x, xp.tanh(xp.logaddexp(0.0, x))
+        return x * self.t
+
+    def backward(self, g):
+        return g * (self.t + self.x * (1.0 - self.t * self.t) * _sigmoid_array(self.x))
+
+
+class HardsigmoidFunction(Function):
+    """relu6(x + 3) / 6: a straight line through (0, 1/2) with slope 1/6, clipped to [0, 1]."""
+
+    def forward(self, x):
+        self.inside = (x > -3.0) & (x < 3.0)
+        return get_array_module(x).clip(x / 6.0 + 0.5, 0.0, 1.0)
+
+    def backward(self, g):
+        return g * (self.inside.astype(g.dtype) / 6.0)
+
+
+class HardswishFunction(Function):
+    """x relu6(x + 3) / 6; its slope is 0 below -3, x/3 + 1/2 up to 3 (inclusive, as torch) and 1 above."""
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        self.x = x
+        return x * xp.clip(x / 6.0 + 0.5, 0.0, 1.0)
+
+    def backward(self, g):
+        xp, x = get_array_module(g), self.x
+        slope = xp.where(x < -3.0, 0.0, xp.where(x <= 3.0, x / 3.0 + 0.5, 1.0)).astype(g.dtype)
+        return g * slope
+
+
+class LogSigmoidFunction(Function):
+    """log(sigmoid(x)) = -softplus(-x), computed without overflow."""
+
+    def forward(self, x):
+        self.x = x
+        return -get_array_module(x).logaddexp(0.0, -x)
+
+    def backward(self, g):
+        return g * _sigmoid_array(-self.x)
+
+
+class SoftsignFunction(Function):
+    """x / (1 + |x|)."""
+
+    def forward(self, x):
+        self.denominator = 1.0 + get_array_module(x).abs(x)
+        return x / self.denominator
+
+    def backward(self, g):
+        return g / (self.denominator * self.denominator)
+
+
+class PReLUFunction(Function):
+    """max(x, 0) + weight * min(x, 0), weight one slope per channel (dimension 1) or a single one."""
+
+    def forward(self, x, weight):
+        self.x, self.weight = x, self._broadcast(x, weight)
+        self.positive = x > 0
+        xp = get_array_module(x)
+        return xp.where(self.positive, x, x * self.weight)
+
+    def _broadcast(self, x, weight):
+        if weight.size == 1 or x.ndim < 2:
+            return weight.reshape(())
+        return weight.reshape((1, -1) + (1,) * (x.ndim - 2))
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        gx = xp.where(self.positive, g, g * self.weight) if self.needs_input_grad[0] else None
+        gw = None
+        if self.needs_input_grad[1]:
+            contribution = xp.where(self.positive, 0.0, g * self.x)
+            if self.weight.ndim == 0:
+                gw = contribution.sum().reshape(1)
+            else:
+                gw = contribution.sum(axis=tuple(a for a in range(g.ndim) if a != 1))
+        return gx, gw
+
+
+def silu(input, inplace=False):
+    return SiLUFunction()(input)
+
+
+def mish(input, inplace=False):
+    return MishFunction()(input)
+
+
+def hardsigmoid(input, inplace=False):
+    return HardsigmoidFunction()(input)
+
+
+def hardswish(input, inplace=False):
+    return HardswishFunction()(input)
+
+
+def logsigmoid(input):
+    return LogSigmoidFunction()(input)
+
+
+def softsign(input):
+    return SoftsignFunction()(input)
+
+
+def prelu(input, weight):
+    """Leaky ReLU with learnt negative slopes: weight has one element, or one per channel (dimension 1)."""
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    if weight.ndim != 1 or weight.shape[0] not in (1, channels):
+        raise ValueError(
+            f"prelu: weight must hold 1 slope or one per channel ({channels} for input shape {input.shape}), "
+            f"got shape {weight.shape}"
+        )
+    return PReLUFunction()(input, weight)

@@ -156,3 +156,69 @@ def check_output_padding(name, output_padding, geometry):
                 f"{geometry.stride} or dilation {geometry.dilation}"
             )
     return output_padding
+
+
+# -- 1-D: the 2-D kernels on inputs of unit height ------------------------------------------------------------------
+def single(value, what, minimum=0):
+    """An int or a 1-tuple of ints -> int >= minimum (torch's _single)."""
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+    if len(values) != 1 or not isinstance(values[0], int) or isinstance(values[0], bool):
+        raise TypeError(f"{what} must be an int or a 1-tuple of ints, got {value!r}")
+    if values[0] < minimum:
+        raise ValueError(f"{what} must be >= {minimum}, got {value!r}")
+    return values[0]
+
+
+def as_2d(name, input, in_channels):
+    """(N, C, L) or unbatched (C, L) -> (N, C, 1, L), checked against the channels the op expects."""
+    if input.ndim not in (2, 3) or input.shape[-2] != in_channels:
+        raise ValueError(
+            f"{name}: expected a 3-D input (N, {in_channels}, L) or an unbatched 2-D input ({in_channels}, L), "
+            f"got shape {input.shape}"
+        )
+    return input.unsqueeze(-2) if input.ndim == 3 else input.unsqueeze(0).unsqueeze(2)
+
+
+def from_2d(y, input):
+    return y.squeeze(2) if input.ndim == 3 else y.squeeze(2).squeeze(0)
+
+
+def conv1d_geometry(kernel, stride, padding, dilation, groups):
+    padding = padding if isinstance(padding, str) else (0, single(padding, "padding"))
+    return conv_geometry(
+        (1, kernel), (1, single(stride, "stride", 1)), padding, (1, single(dilation, "dilation", 1)), groups
+    )
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D cross-correlation of input (N, C, L) with weight (O, C/groups, k), as torch's conv1d."""
+    if weight.ndim != 3:
+        raise ValueError(f"conv1d: expected a 3-D weight (out, in/groups, k), got shape {weight.shape}")
+    geometry = conv1d_geometry(weight.shape[2], stride, padding, dilation, groups)
+    _check_bias("conv1d", bias, weight.shape[0])
+    if weight.shape[0] % geometry.groups:
+        raise ValueError(f"conv1d: {weight.shape[0]} output channels do not split into {groups} groups")
+    return apply_conv1d("conv1d", input, weight, bias, geometry)
+
+
+def apply_conv1d(name, input, weight, bias, geometry):
+    x = as_2d(name, input, weight.shape[1] * geometry.groups)
+    return from_2d(apply_conv2d(name, x, weight.unsqueeze(2), bias, geometry), input)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 1-D convolution of input (N, Cin, L) with weight (Cin, Cout/groups, k), as torch's."""
+    if weight.ndim != 3:
+        raise ValueError(f"conv_transpose1d: expected a 3-D weight (in, out/groups, k), got shape {weight.shape}")
+    x = as_2d("conv_transpose1d", input, weight.shape[0])
+    y = conv_transpose2d(
+        x,
+        weight.unsqueeze(2),
+        bias,
+        (1, single(stride, "stride", 1)),
+        (0, single(padding, "padding")),
+        (0, single(output_padding, "output_padding")),
+        groups,
+        (1, single(dilation, "dilation", 1)),
+    )
+    return from_2d(y, input)

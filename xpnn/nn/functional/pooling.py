@@ -156,3 +156,103 @@ def adaptive_avg_pool2d(input, output_size):
     a_h = device_matrix(backend, dtype, adaptive_average_matrix, input.shape[2], sizes[0])
     a_w = device_matrix(backend, dtype, adaptive_average_matrix, input.shape[3], sizes[1])
     return SeparableMapFunction(a_h, a_w)(input)
+
+
+# -- adaptive max pooling: windows of varying size, one pass per output cell ----------------------------------------
+def adaptive_windows(in_size, out_size):
+    """[start, end) of each of torch's adaptive pooling windows along one axis."""
+    i = np.arange(out_size)
+    return np.stack([(i * in_size) // out_size, -((-(i + 1) * in_size) // out_size)])
+
+
+class AdaptiveMaxPool2dFunction(Function):
+    """Max over torch's adaptive windows. The windows overlap and differ in size, so each output cell is one
+    reduction over the batch; the flat (H*W) index of every maximum is kept for backward and return_indices."""
+
+    def __init__(self, out_hw):
+        self.out_hw = out_hw
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        N, C, H, W = x.shape
+        Ho, Wo = self.out_hw
+        (h0, h1), (w0, w1) = (adaptive_windows(H, Ho).tolist(), adaptive_windows(W, Wo).tolist())
+        y = xp.empty((N, C, Ho, Wo), dtype=x.dtype)
+        self.indices = xp.empty((N, C, Ho, Wo), dtype=np.int64)
+        for i in range(Ho):
+            for j in range(Wo):
+                window = x[:, :, h0[i] : h1[i], w0[j] : w1[j]].reshape(N, C, -1)
+                k = window.argmax(axis=2)  # the first maximum, as torch
+                y[:, :, i, j] = xp.take_along_axis(window, k[:, :, None], axis=2)[:, :, 0]
+                width = w1[j] - w0[j]
+                self.indices[:, :, i, j] = (h0[i] + k // width) * W + w0[j] + k % width
+        self.in_shape = x.shape
+        return y
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        N, C, H, W = self.in_shape
+        gx = xp.zeros((N * C, H * W), dtype=g.dtype)
+        rows = xp.arange(N * C)[:, None]
+        flat = self.indices.reshape(N * C, -1)
+        backend_of(g).scatter_add(gx, (xp.broadcast_to(rows, flat.shape), flat), g.reshape(N * C, -1))
+        return gx.reshape(self.in_shape)
+
+
+def _output_pair(name, input, output_size):
+    sizes = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size, output_size)
+    if len(sizes) != 2:
+        raise ValueError(f"{name}: output_size must be an int or a pair, got {output_size!r}")
+    sizes = tuple(input.shape[2 + a] if sizes[a] is None else sizes[a] for a in (0, 1))
+    if min(sizes) < 1 or min(input.shape[2:]) < 1:
+        raise ValueError(f"{name}: cannot pool input of shape {input.shape} to {sizes}")
+    return sizes
+
+
+@_unbatched
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max pooling to a fixed output size (None keeps that input dimension)."""
+    if input.ndim != 4:
+        raise ValueError(f"adaptive_max_pool2d: expected a 3-D or 4-D input, got shape {input.shape}")
+    fn = AdaptiveMaxPool2dFunction(_output_pair("adaptive_max_pool2d", input, output_size))
+    out = fn(input)
+    return (out, Tensor(fn.indices)) if return_indices else out
+
+
+# -- 1-D pooling: the 2-D kernels on inputs of unit height ----------------------------------------------------------
+def _check_1d(name, input):
+    if input.ndim not in (2, 3):
+        raise ValueError(f"{name}: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape {input.shape}")
+    return input.unsqueeze(-2)
+
+
+def _one(value):
+    return tuple(value)[0] if isinstance(value, (tuple, list)) else value
+
+
+def _squeeze_out(out):
+    return tuple(o.squeeze(-2) for o in out) if isinstance(out, tuple) else out.squeeze(-2)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    x = _check_1d("max_pool1d", input)
+    stride = None if stride is None or stride in ((), []) else (1, _one(stride))
+    out = max_pool2d(
+        x, (1, _one(kernel_size)), stride, (0, _one(padding)), (1, _one(dilation)), ceil_mode, return_indices
+    )
+    return _squeeze_out(out)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    x = _check_1d("avg_pool1d", input)
+    stride = None if stride is None or stride in ((), []) else (1, _one(stride))
+    return avg_pool2d(x, (1, _one(kernel_size)), stride, (0, _one(padding)), ceil_mode, count_include_pad).squeeze(-2)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    return adaptive_avg_pool2d(_check_1d("adaptive_avg_pool1d", input), (1, _one(output_size))).squeeze(-2)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    x = _check_1d("adaptive_max_pool1d", input)
+    return _squeeze_out(adaptive_max_pool2d(x, (1, _one(output_size)), return_indices))

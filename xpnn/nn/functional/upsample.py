@@ -1,4 +1,5 @@
-"""Nearest-neighbour resizing, as torch.nn.functional.interpolate(mode="nearest")."""
+"""Resizing, as torch.nn.functional.interpolate: modes "nearest" and "bilinear" (align_corners either way). Both
+are fixed linear maps along each axis (SeparableMapFunction), nearest by whole factors a broadcast copy."""
 
 import math
 
@@ -60,11 +61,34 @@ def _output_sizes(input, size, scale_factor):
     return sizes, tuple(1.0 / float(s) for s in scales)
 
 
+def linear_matrix(in_size, out_size, align_corners, scale):
+    """(out_size, in_size) rows of two weights each: output index i blends the two input pixels around its source
+    coordinate, which torch computes as i * (in - 1) / (out - 1) with align_corners, else as
+    (i + 0.5) * scale - 0.5 clamped at 0 (scale is 1/scale_factor when one was given, else in/out)."""
+    i = np.arange(out_size, dtype=np.float64)
+    if align_corners:
+        source = i * ((in_size - 1) / (out_size - 1)) if out_size > 1 else np.zeros(out_size)
+    else:
+        scale = in_size / out_size if scale is None else scale
+        source = np.maximum((i + 0.5) * scale - 0.5, 0.0)
+    low = np.minimum(np.floor(source).astype(np.int64), in_size - 1)
+    high = np.minimum(low + 1, in_size - 1)
+    weight = source - low
+    matrix = np.zeros((out_size, in_size))
+    rows = np.arange(out_size)
+    np.add.at(matrix, (rows, low), 1.0 - weight)
+    np.add.at(matrix, (rows, high), weight)
+    return matrix
+
+
+MODES = ("nearest", "bilinear")
+
+
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None):
-    """Resize a 4-D input (N, C, H, W) to ``size`` or by ``scale_factor`` (mode 'nearest' only)."""
-    if mode != "nearest":
-        raise ValueError(f"interpolate: mode {mode!r} is not supported; xpnn implements mode='nearest'")
-    if align_corners is not None:
+    """Resize a 4-D input (N, C, H, W) to ``size`` or by ``scale_factor`` (modes 'nearest' and 'bilinear')."""
+    if mode not in MODES:
+        raise ValueError(f"interpolate: mode {mode!r} is not supported; xpnn implements modes {MODES}")
+    if align_corners is not None and mode == "nearest":
         raise ValueError("interpolate: align_corners only applies to the linear modes, not to 'nearest'")
     if input.ndim != 4:
         raise ValueError(f"interpolate: expected a 4-D input (N, C, H, W), got shape {input.shape}")
@@ -72,6 +96,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if recompute_scale_factor:
         scales = (None, None)
     in_hw = input.shape[2:]
+    if mode == "bilinear":
+        backend, dtype, corners = backend_of(input.array), np.dtype(input.dtype).str, bool(align_corners)
+        a_h = device_matrix(backend, dtype, linear_matrix, in_hw[0], out_hw[0], corners, scales[0])
+        a_w = device_matrix(backend, dtype, linear_matrix, in_hw[1], out_hw[1], corners, scales[1])
+        return SeparableMapFunction(a_h, a_w)(input)
     indices = [nearest_source_index(in_hw[a], out_hw[a], scales[a]) for a in (0, 1)]
     factors = tuple(out_hw[a] // in_hw[a] for a in (0, 1))
     if all(

@@ -1,7 +1,9 @@
 """Activation layers with torch.nn's names, arguments, defaults and reprs; each calls its functional op."""
 
 from .. import functional as F
+from .. import init as nn_init
 from ..module import Module
+from ..parameter import check_input_dtype, empty_parameter
 
 
 class ReLU(Module):
@@ -98,3 +100,65 @@ class LogSoftmax(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}"
+
+
+class _Elementwise(Module):
+    """An activation without parameters; ``inplace`` is accepted where torch has it (xpnn computes out of place)."""
+
+    function = None
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return type(self).function(input)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+class SiLU(_Elementwise):
+    function = staticmethod(F.silu)
+
+
+class Mish(_Elementwise):
+    function = staticmethod(F.mish)
+
+
+class Hardsigmoid(_Elementwise):
+    function = staticmethod(F.hardsigmoid)
+
+
+class Hardswish(_Elementwise):
+    function = staticmethod(F.hardswish)
+
+
+class LogSigmoid(Module):
+    def forward(self, input):
+        return F.logsigmoid(input)
+
+
+class Softsign(Module):
+    def forward(self, input):
+        return F.softsign(input)
+
+
+class PReLU(Module):
+    """Leaky ReLU whose negative slope is learnt: num_parameters 1 (shared) or one per channel, starting at init."""
+
+    def __init__(self, num_parameters=1, init=0.25):
+        super().__init__()
+        self.num_parameters, self.init = num_parameters, init
+        self.weight = empty_parameter(num_parameters)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        nn_init.constant_(self.weight, self.init)
+
+    def forward(self, input):
+        check_input_dtype("PReLU", input, self.weight)
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"

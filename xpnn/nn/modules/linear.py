@@ -58,3 +58,56 @@ class Flatten(Module):
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Expand dimension ``dim`` into ``unflattened_size`` (the inverse of Flatten)."""
+
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        if not isinstance(unflattened_size, (tuple, list)):
+            raise TypeError(f"Unflatten: unflattened_size must be a tuple or list, got {unflattened_size!r}")
+        self.dim, self.unflattened_size = dim, unflattened_size
+
+    def forward(self, x):
+        dim = self.dim % x.ndim if -x.ndim <= self.dim < x.ndim else None
+        if dim is None:
+            raise ValueError(f"Unflatten: dim {self.dim} is out of range for input shape {x.shape}")
+        known = math.prod(n for n in self.unflattened_size if n != -1)
+        if (known == 0 or x.shape[dim] % known) if -1 in self.unflattened_size else known != x.shape[dim]:
+            raise ValueError(
+                f"Unflatten: cannot split dimension {self.dim} of size {x.shape[dim]} (input shape {x.shape}) "
+                f"into {tuple(self.unflattened_size)}"
+            )
+        return x.reshape(x.shape[:dim] + tuple(self.unflattened_size) + x.shape[dim + 1 :])
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class Bilinear(Module):
+    """y = x1^T W x2 + b per output feature. weight: (out_features, in1_features, in2_features), bias:
+    (out_features,), both U(-1/sqrt(in1_features), 1/sqrt(in1_features)) as in torch."""
+
+    def __init__(self, in1_features, in2_features, out_features, bias=True):
+        super().__init__()
+        self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
+        self.weight = empty_parameter(out_features, in1_features, in2_features)
+        self.bias = empty_parameter(out_features) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        bound = 1 / math.sqrt(self.in1_features)
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        check_input_dtype("Bilinear", input1, self.weight)
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (
+            f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+            f"out_features={self.out_features}, bias={self.bias is not None}"
+        )

@@ -1,14 +1,15 @@
 from .. import functional as F
+from ..functional.upsample import MODES
 from ..module import Module
 
 
 class Upsample(Module):
-    """Resize (N, C, H, W) inputs to ``size`` or by ``scale_factor``; mode 'nearest'."""
+    """Resize (N, C, H, W) inputs to ``size`` or by ``scale_factor``; modes 'nearest' and 'bilinear'."""
 
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None):
         super().__init__()
-        if mode != "nearest":
-            raise ValueError(f"Upsample: mode {mode!r} is not supported; xpnn implements mode='nearest'")
+        if mode not in MODES:
+            raise ValueError(f"Upsample: mode {mode!r} is not supported; xpnn implements modes {MODES}")
         if (size is None) == (scale_factor is None):
             raise ValueError("Upsample: give exactly one of size and scale_factor")
         if isinstance(scale_factor, (tuple, list)):  # floats, as torch stores them
@@ -34,3 +35,15 @@ class Upsample(Module):
 
     def extra_repr(self):
         return f"{self._what()}, mode={self.mode!r}"
+
+
+class UpsamplingNearest2d(Upsample):
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """Bilinear resizing with align_corners=True, as torch's (deprecated there in favour of interpolate)."""
+
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
