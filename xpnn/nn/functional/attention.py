@@ -30,11 +30,12 @@ class ScaledDotProductAttentionFunction(Function):
         self.q, self.k, self.v = q, k, v
         k, v = self._repeat_heads(xp, k), self._repeat_heads(xp, v)
         scores = (q * q.dtype.type(self.scale)) @ xp.swapaxes(k, -1, -2)
-        if self.mask is not None:
-            if np.broadcast_shapes(scores.shape, self.mask.shape) == scores.shape:
-                scores += self.mask
+        mask, self.mask = self.mask, None  # backward does not need it: let it go with the call
+        if mask is not None:
+            if np.broadcast_shapes(scores.shape, mask.shape) == scores.shape:
+                scores += mask
             else:
-                scores = scores + self.mask
+                scores = scores + mask
         self.p = _safe_softmax_(xp, scores)
         weights = self.p
         if self.dropout_p > 0:
@@ -146,6 +147,10 @@ def scaled_dot_product_attention(
                 f"weights' shape {tuple(query.shape[:-1]) + (source_len,)}"
             ) from None
         get_array_module(query.array, mask_array)
+        if mask_array.dtype.kind == "f" and mask_array.dtype != query.dtype:
+            raise TypeError(
+                f"{what}: a float attn_mask must have the query's dtype {query.dtype}, got {mask_array.dtype}"
+            )
         mask = additive_mask(xp, mask_array, query.dtype, what)
     groups = query.shape[-3] // key.shape[-3] if enable_gqa else 1
     return attention(query, key, value, mask, float(dropout_p), scale, groups=groups)
