@@ -43,26 +43,31 @@ class ScaledDotProductAttentionFunction(Function):
             self.keep = rng.random(self.p.shape, dtype=self.p.dtype) >= self.dropout_p
             weights = self._dropped(self.p)
         out = weights @ v
+        self.out = out  # (..., L, Ev): small, and it gives backward the softmax's row sums without an L x S temporary
         return (out, weights) if self.return_weights else out
 
     def backward(self, g_out, g_weights=None):
         xp = get_array_module(g_out)
         q, k, v, p = self.q, self._repeat_heads(xp, self.k), self._repeat_heads(xp, self.v), self.p
         weights = self._dropped(p) if self.dropout_p > 0 else p
-        g_v = xp.swapaxes(weights, -1, -2) @ g_out
-        del weights
+        # Products with a transposed L x S matrix are taken as transposes of products with the small operand
+        # transposed, so numpy never copies an L x S matrix to make it contiguous.
+        g_v = xp.swapaxes(xp.swapaxes(g_out, -1, -2) @ weights, -1, -2)
+        # sum_j dP_ij P_ij (for the softmax backward) equals sum_e dO_ie O_ie, also through dropout.
+        row_dot = (g_out * self.out).sum(axis=-1, keepdims=True)
         g_p = g_out @ xp.swapaxes(v, -1, -2)
         if g_weights is not None:
             g_p += g_weights
+            row_dot += (g_weights * weights).sum(axis=-1, keepdims=True)
+        del weights
         if self.dropout_p > 0:
             g_p = self._dropped(g_p)
         # softmax backward, in place: g_s = p * (g_p - sum(g_p * p)).
-        row_dot = (g_p * p).sum(axis=-1, keepdims=True)
         g_p -= row_dot
         g_p *= p
         g_p *= g_p.dtype.type(self.scale)
         g_q = g_p @ k
-        g_k = xp.swapaxes(g_p, -1, -2) @ q
+        g_k = xp.swapaxes(xp.swapaxes(q, -1, -2) @ g_p, -1, -2)
         return (
             sum_to(g_q, q.shape),
             sum_to(self._sum_heads(g_k), self.k.shape),
