@@ -1,6 +1,7 @@
 """Scaled dot-product attention, as torch.nn.functional.scaled_dot_product_attention: one fused Function with its
-backward written out, so that backward keeps the softmax probabilities (one L x S matrix per head) and nothing else
-of size L x S (plus a one-byte keep mask per element when dropout is on)."""
+backward written out. It works through blocks of query rows and keeps, for backward, only each row's
+log-sum-exp of the scores (and a one-byte keep mask per weight when dropout is on): backward recomputes each
+block's softmax probabilities from it, FlashAttention's trade of one more product for the L x S matrix per head."""
 
 import math
 
@@ -10,6 +11,10 @@ from ..._utils import sum_to
 from ...autograd.function import Function
 from ...backend import backend_of, get_array_module
 from ...random import device_rng
+
+# Bytes of scores (over every batch element and head) per block of query rows: small enough that a long
+# sequence's attention never needs a whole L x S matrix at once, large enough that short ones take one block.
+BLOCK_BYTES = 16 << 20
 
 
 class ScaledDotProductAttentionFunction(Function):
@@ -29,54 +34,98 @@ class ScaledDotProductAttentionFunction(Function):
         xp = get_array_module(q, k, v)
         self.q, self.k, self.v = q, k, v
         k, v = self._repeat_heads(xp, k), self._repeat_heads(xp, v)
-        scores = (q * q.dtype.type(self.scale)) @ xp.swapaxes(k, -1, -2)
-        mask, self.mask = self.mask, None  # backward does not need it: let it go with the call
-        if mask is not None:
-            if np.broadcast_shapes(scores.shape, mask.shape) == scores.shape:
-                scores += mask
-            else:
-                scores = scores + mask
-        self.p = _safe_softmax_(xp, scores)
-        weights = self.p
+        length, source = q.shape[-2], k.shape[-2]
+        shapes = [q.shape[:-2], k.shape[:-2], v.shape[:-2]]
+        if self.mask is not None:
+            shapes.append(self.mask.shape[:-2])
+        self.batch = np.broadcast_shapes(*shapes)
+        out = xp.empty(self.batch + (length, v.shape[-1]), dtype=q.dtype)
+        self.log_sum_exp = xp.empty(self.batch + (length, 1), dtype=q.dtype)
+        weights = xp.empty(self.batch + (length, source), dtype=q.dtype) if self.return_weights else None
         if self.dropout_p > 0:
+            self.keep = xp.empty(self.batch + (length, source), dtype=np.bool_)
             rng = device_rng(backend_of(q))
-            self.keep = rng.random(self.p.shape, dtype=self.p.dtype) >= self.dropout_p
-            weights = self._dropped(self.p)
-        out = weights @ v
+        for rows in self._blocks(length, source, q.dtype):
+            p = self._probabilities(xp, q, k, rows, forward=True)
+            if self.dropout_p > 0:
+                self.keep[..., rows, :] = rng.random(p.shape, dtype=p.dtype) >= self.dropout_p
+                p = self._dropped(p, rows)
+            out[..., rows, :] = p @ v
+            if weights is not None:
+                weights[..., rows, :] = p
         self.out = out  # (..., L, Ev): small, and it gives backward the softmax's row sums without an L x S temporary
         return (out, weights) if self.return_weights else out
 
     def backward(self, g_out, g_weights=None):
         xp = get_array_module(g_out)
-        q, k, v, p = self.q, self._repeat_heads(xp, self.k), self._repeat_heads(xp, self.v), self.p
-        weights = self._dropped(p) if self.dropout_p > 0 else p
-        # Products with a transposed L x S matrix are taken as transposes of products with the small operand
-        # transposed, so numpy never copies an L x S matrix to make it contiguous.
-        g_v = xp.swapaxes(xp.swapaxes(g_out, -1, -2) @ weights, -1, -2)
+        q, k, v = self.q, self._repeat_heads(xp, self.k), self._repeat_heads(xp, self.v)
+        length, source = q.shape[-2], k.shape[-2]
+        g_q = xp.empty(self.batch + q.shape[-2:], dtype=q.dtype)
+        g_k = xp.zeros(self.batch + k.shape[-2:], dtype=q.dtype)
+        g_v = xp.zeros(self.batch + v.shape[-2:], dtype=q.dtype)
         # sum_j dP_ij P_ij (for the softmax backward) equals sum_e dO_ie O_ie, also through dropout.
         row_dot = (g_out * self.out).sum(axis=-1, keepdims=True)
-        g_p = g_out @ xp.swapaxes(v, -1, -2)
-        if g_weights is not None:
-            g_p += g_weights
-            row_dot += (g_weights * weights).sum(axis=-1, keepdims=True)
-        del weights
-        if self.dropout_p > 0:
-            g_p = self._dropped(g_p)
-        # softmax backward, in place: g_s = p * (g_p - sum(g_p * p)).
-        g_p -= row_dot
-        g_p *= p
-        g_p *= g_p.dtype.type(self.scale)
-        g_q = g_p @ k
-        g_k = xp.swapaxes(xp.swapaxes(q, -1, -2) @ g_p, -1, -2)
+        for rows in self._blocks(length, source, q.dtype):
+            p = self._probabilities(xp, q, k, rows, forward=False)
+            weights = self._dropped(p, rows) if self.dropout_p > 0 else p
+            g_rows = g_out[..., rows, :]
+            # Products with a transposed L x S block are taken as transposes of products with the small operand
+            # transposed, so numpy never copies a block to make it contiguous.
+            g_v += xp.swapaxes(xp.swapaxes(g_rows, -1, -2) @ weights, -1, -2)
+            g_p = g_rows @ xp.swapaxes(v, -1, -2)
+            block_dot = row_dot[..., rows, :]
+            if g_weights is not None:
+                g_p += g_weights[..., rows, :]
+                block_dot = block_dot + (g_weights[..., rows, :] * weights).sum(axis=-1, keepdims=True)
+            del weights
+            if self.dropout_p > 0:
+                g_p = self._dropped(g_p, rows)
+            # softmax backward, in place: g_s = p * (g_p - sum(g_p * p)).
+            g_p -= block_dot
+            g_p *= p
+            g_p *= g_p.dtype.type(self.scale)
+            g_q[..., rows, :] = g_p @ k
+            g_k += xp.swapaxes(xp.swapaxes(q[..., rows, :], -1, -2) @ g_p, -1, -2)
         return (
             sum_to(g_q, q.shape),
             sum_to(self._sum_heads(g_k), self.k.shape),
             sum_to(self._sum_heads(g_v), self.v.shape),
         )
 
-    def _dropped(self, a):
-        """``a`` with the dropped entries zeroed and the kept ones scaled by 1/(1-p) (a new array)."""
-        out = a * self.keep
+    def _blocks(self, length, source, dtype):
+        """Slices of query rows, each holding at most BLOCK_BYTES of scores (at least one row)."""
+        row_bytes = max(1, int(np.prod(self.batch)) * source * np.dtype(dtype).itemsize)
+        step = max(1, min(length, BLOCK_BYTES // row_bytes))
+        return [slice(i, min(i + step, length)) for i in range(0, length, step)]
+
+    def _probabilities(self, xp, q, k, rows, forward):
+        """Softmax probabilities of a block of query rows; forward also records their log-sum-exp, from which
+        backward recomputes the same probabilities (with no max or sum to take again)."""
+        scores = (q[..., rows, :] * q.dtype.type(self.scale)) @ xp.swapaxes(k, -1, -2)
+        if self.mask is not None:
+            mask = self.mask if self.mask.shape[-2] == 1 else self.mask[..., rows, :]
+            if np.broadcast_shapes(scores.shape, mask.shape) == scores.shape:
+                scores += mask
+            else:
+                scores = scores + mask
+        if scores.shape[:-2] != self.batch:
+            scores = xp.broadcast_to(scores, self.batch + scores.shape[-2:]).copy()
+        if forward:  # softmax in place, keeping log(sum(exp)) per row
+            row_max = scores.max(axis=-1, keepdims=True)
+            row_max[xp.isneginf(row_max)] = 0  # a row masked throughout: exp(-inf - 0) = 0, so zeros, not NaN
+            scores -= row_max
+            xp.exp(scores, out=scores)
+            total = scores.sum(axis=-1, keepdims=True)
+            total[total == 0] = 1
+            scores /= total
+            self.log_sum_exp[..., rows, :] = xp.log(total) + row_max
+            return scores
+        scores -= self.log_sum_exp[..., rows, :]
+        return xp.exp(scores, out=scores)
+
+    def _dropped(self, a, rows):
+        """``a`` (a block of rows) with the dropped entries zeroed and the kept ones scaled by 1/(1-p)."""
+        out = a * self.keep[..., rows, :]
         if self.dropout_p < 1:  # with p = 1 nothing is kept, and the zeros stay zeros
             out *= out.dtype.type(1.0 / (1.0 - self.dropout_p))
         return out
@@ -90,18 +139,6 @@ class ScaledDotProductAttentionFunction(Function):
             return g
         shape = g.shape
         return g.reshape(shape[:-3] + (shape[-3] // self.groups, self.groups) + shape[-2:]).sum(axis=-3)
-
-
-def _safe_softmax_(xp, s):
-    """Softmax over the last axis, in place; rows that are -inf throughout give zeros instead of NaN."""
-    row_max = s.max(axis=-1, keepdims=True)
-    row_max[xp.isneginf(row_max)] = 0  # then exp(-inf - 0) = 0 for the whole row
-    s -= row_max
-    xp.exp(s, out=s)
-    total = s.sum(axis=-1, keepdims=True)
-    total[total == 0] = 1
-    s /= total
-    return s
 
 
 def additive_mask(xp, mask, dtype, what):
