@@ -45,8 +45,13 @@ def data_root(root=None):
 
 def md5sum(path):
     """Hex md5 of a file, read in chunks so large files need not fit in memory."""
+    return file_digest(path, "md5")
+
+
+def file_digest(path, algorithm):
+    """Hex digest (``algorithm``: "md5" or "sha256") of a file, read in chunks."""
     # usedforsecurity=False: this is an integrity check, and it keeps md5 usable on FIPS-mode systems.
-    digest = hashlib.md5(usedforsecurity=False)
+    digest = hashlib.new(algorithm, usedforsecurity=False)
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(_CHUNK), b""):
             digest.update(chunk)
@@ -58,8 +63,9 @@ def is_valid(path, md5):
     return Path(path).is_file() and md5sum(path) == md5
 
 
-def download(urls, dest_path, md5, desc=None, timeout=30.0):
-    """Make ``dest_path`` hold the file with checksum ``md5``, fetching it from the first mirror that works.
+def download(urls, dest_path, md5=None, desc=None, timeout=30.0, sha256=None):
+    """Make ``dest_path`` hold the file with checksum ``md5`` (or ``sha256``, for files published with that
+    digest instead), fetching it from the first mirror that works.
 
     A file already at ``dest_path`` with the right md5 is kept; one with the wrong md5 (a corrupt or
     truncated leftover) is replaced. ``urls`` are full URLs of the same file, tried in order; ``timeout``
@@ -67,13 +73,14 @@ def download(urls, dest_path, md5, desc=None, timeout=30.0):
     and why it failed. Returns ``dest_path`` as a ``Path``.
     """
     dest_path = Path(dest_path)
-    if is_valid(dest_path, md5):
+    algorithm, expected = ("sha256", sha256) if sha256 is not None else ("md5", md5)
+    if Path(dest_path).is_file() and file_digest(dest_path, algorithm) == expected:
         return dest_path
     dest_path.parent.mkdir(parents=True, exist_ok=True)
     failures = []
     for url in urls:
         try:
-            _fetch(url, dest_path, md5, desc or dest_path.name, timeout)
+            _fetch(url, dest_path, algorithm, expected, desc or dest_path.name, timeout)
             return dest_path
         except (_BadContent, OSError, http.client.HTTPException, ValueError) as e:
             # OSError covers URLError/HTTPError and timeouts; ValueError is urllib's "unknown url type".
@@ -81,7 +88,7 @@ def download(urls, dest_path, md5, desc=None, timeout=30.0):
     raise DownloadError(dest_path, failures)
 
 
-def _fetch(url, dest_path, md5, desc, timeout):
+def _fetch(url, dest_path, algorithm, expected, desc, timeout):
     """Stream one URL into a temp file beside ``dest_path``; rename it into place only if it verifies."""
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
     # The temp file shares the destination's directory so the final os.replace is an atomic rename.
@@ -89,13 +96,13 @@ def _fetch(url, dest_path, md5, desc, timeout):
     try:
         with os.fdopen(fd, "wb") as tmp, urllib.request.urlopen(request, timeout=timeout) as response:
             expected_size = _content_length(response)
-            received, got_md5 = _copy_with_progress(response, tmp, expected_size, desc)
+            received, digest = _copy_with_progress(response, tmp, expected_size, desc, algorithm)
             tmp.flush()
             os.fsync(tmp.fileno())  # data on disk before the rename makes it visible
         if expected_size is not None and received != expected_size:
             raise _BadContent(f"truncated: received {received:,} of {expected_size:,} bytes")
-        if got_md5 != md5:
-            raise _BadContent(f"md5 mismatch: expected {md5}, got {got_md5} ({received:,} bytes)")
+        if digest != expected:
+            raise _BadContent(f"{algorithm} mismatch: expected {expected}, got {digest} ({received:,} bytes)")
         os.replace(tmp_name, dest_path)
     except BaseException:
         # Also on Ctrl-C: never leave a partial file behind.
@@ -108,9 +115,9 @@ def _content_length(response):
     return int(value) if value is not None and value.isdigit() else None
 
 
-def _copy_with_progress(response, out, total, desc):
-    """Copy the response body to ``out``; return (bytes copied, their md5), hashed on the way through."""
-    digest = hashlib.md5(usedforsecurity=False)
+def _copy_with_progress(response, out, total, desc, algorithm="md5"):
+    """Copy the response body to ``out``; return (bytes copied, their digest), hashed on the way through."""
+    digest = hashlib.new(algorithm, usedforsecurity=False)
     received = 0
     with tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024) as bar:
         for chunk in iter(lambda: response.read(_CHUNK), b""):

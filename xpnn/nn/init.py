@@ -112,6 +112,36 @@ def orthogonal_(tensor, gain=1.0):
     return _fill(tensor, gain * q.reshape(tensor.shape))
 
 
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """Fill with N(mean, std^2) conditioned on [a, b] (bounds in value, not in standard deviations, as torch)."""
+    if not a < b:
+        raise ValueError(f"trunc_normal_: expected a < b, got a={a}, b={b}")
+    rng = host_rng() if generator is None else generator
+    mass = 0.5 * (math.erf((b - mean) / (std * math.sqrt(2))) - math.erf((a - mean) / (std * math.sqrt(2))))
+    values = _truncated_normal(rng, tensor.shape, mean, std, a, b, by_normal=mass > 0.05)
+    return _fill(tensor, values)
+
+
+def _truncated_normal(rng, shape, mean, std, a, b, by_normal):
+    """Rejection sampling of N(mean, std^2) restricted to [a, b]: redraw normals that fall outside, or, when
+    [a, b] holds too little of the normal's mass for that, accept uniform draws on [a, b] with probability
+    proportional to the density. Either way the result is exactly the truncated normal."""
+    size = int(np.prod(shape))
+    values = np.empty(size)
+    todo = np.arange(size)
+    peak = min(max(mean, a), b)  # where the density is highest on [a, b]
+    while todo.size:
+        if by_normal:
+            draw = rng.normal(mean, std, size=todo.size)
+            ok = (draw >= a) & (draw <= b)
+        else:
+            draw = rng.uniform(a, b, size=todo.size)
+            ok = rng.random(todo.size) < np.exp(((peak - mean) ** 2 - (draw - mean) ** 2) / (2 * std**2))
+        values[todo[ok]] = draw[ok]
+        todo = todo[~ok]
+    return values.reshape(shape)
+
+
 def _deprecated(new):
     # torch keeps the names without the trailing underscore, deprecated, and warns; older programs still call them.
     def old(*args, **kwargs):

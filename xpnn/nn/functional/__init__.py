@@ -18,6 +18,7 @@ from .activation import (
     softsign,
     tanh,
 )
+from .attention import scaled_dot_product_attention
 from .batchnorm import batch_norm
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from .ctc import ctc_loss
@@ -44,6 +45,7 @@ from .loss import (
     nll_loss,
     smooth_l1_loss,
 )
+from .normalization import layer_norm, rms_norm
 from .padding import pad
 from .pixelshuffle import pixel_shuffle, pixel_unshuffle
 from .pooling import (
