@@ -12,6 +12,7 @@ from ._utils import is_float, normalize_dims, shape_args
 from .autograd.function import backward as _run_backward
 from .autograd.function import bind_tensor_class, is_scalar, python_scalar
 from .autograd.grad_mode import is_grad_enabled
+from .autograd.hooks import RemovableHandle
 from .backend import backend_of, get_array_module, parse_to
 from .ops import arithmetic as A
 from .ops import elementwise as E
@@ -22,13 +23,14 @@ MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
 
 
 class Tensor:
-    __slots__ = ("array", "grad", "requires_grad", "creator", "__weakref__")
+    __slots__ = ("array", "grad", "requires_grad", "creator", "_post_accumulate_grad_hooks", "__weakref__")
     __array_priority__ = 1000  # numpy_array * tensor -> Tensor.__rmul__, not an object array
 
     def __init__(self, data, requires_grad=False):
         self.array = data
         self.grad = None
         self.creator = None
+        self._post_accumulate_grad_hooks = None
         self.requires_grad = bool(requires_grad)
         if requires_grad and not is_float(data.dtype):
             raise TypeError(f"only floating point tensors can require grad, got dtype {data.dtype}")
@@ -37,6 +39,7 @@ class Tensor:
     def _from_op(cls, data, requires_grad):
         t = cls.__new__(cls)
         t.array, t.grad, t.creator, t.requires_grad = data, None, None, requires_grad
+        t._post_accumulate_grad_hooks = None
         return t
 
     @property
@@ -142,6 +145,21 @@ class Tensor:
     # -- autograd ------------------------------------------------------------------------------------------
     def backward(self, grad=None, retain_graph=False):
         _run_backward(self, grad, retain_graph)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` each time backward() has finished accumulating this leaf's ``.grad`` (after all
+        of a pass's contributions, while the rest of backward still runs), as torch 2.x. Returns a handle whose
+        ``remove()`` unregisters it."""
+        if self.creator is not None:
+            raise RuntimeError(
+                "register_post_accumulate_grad_hook: only leaf tensors accumulate .grad; this tensor was computed "
+                f"by {type(self.creator).__name__}"
+            )
+        if self._post_accumulate_grad_hooks is None:
+            self._post_accumulate_grad_hooks = {}
+        handle = RemovableHandle(self._post_accumulate_grad_hooks)
+        self._post_accumulate_grad_hooks[handle.id] = hook
+        return handle
 
     def _accumulate_grad(self, g, owned):
         """Add ``g`` to ``self.grad``. ``owned`` says whether g may be kept as is: a gradient array that is

@@ -110,6 +110,7 @@ def backward(root, grad=None, retain_graph=False):
     grad_array = _root_gradient(root, grad)
     if root.creator is None:
         root._accumulate_grad(grad_array, owned=grad is None)
+        _run_post_accumulate_hooks(root)
         return
     # Arrays already handed out as someone's .grad (the caller's grad too): a second leaf gets a copy.
     handed = {id(grad_array)} if grad is not None else set()
@@ -142,7 +143,10 @@ def _propagate(root, grad_array, handed, retain_graph):
     # id(tensor) -> (tensor, gradient so far); holding the tensor keeps its id from being reused when the
     # function that consumed it is released before the function that produced it runs.
     grads = {id(root): (root, grad_array)}
-    for fn in _topological_order(root.creator):
+    order = _topological_order(root.creator)
+    pending = _leaf_uses(order)
+    reached = set()  # ids of the leaves that received a gradient in this pass
+    for fn in order:
         if getattr(fn, "released", False):
             raise RuntimeError(
                 "backward through a graph that was already freed: a second backward() over the same "
@@ -153,6 +157,7 @@ def _propagate(root, grad_array, handed, retain_graph):
             out = ref()
             gys.append(None if out is None else grads.pop(id(out), (None, None))[1])
         if all(g is None for g in gys):
+            _finish_leaves(fn, pending, reached)
             continue
         if len(gys) > 1 and any(g is None for g in gys):
             # Multi-output ops get zeros for outputs that did not influence the root.
@@ -175,11 +180,43 @@ def _propagate(root, grad_array, handed, retain_graph):
                 owned = id(gx) not in handed and gx.base is None
                 handed.add(id(gx))
                 x._accumulate_grad(gx, owned)
+                reached.add(id(x))
             else:
                 prev = grads.get(id(x))
                 grads[id(x)] = (x, gx if prev is None else prev[1] + gx)
+        _finish_leaves(fn, pending, reached)
         if not retain_graph:
             fn.release()
+
+
+def _leaf_inputs(fn):
+    """The leaves that ``fn`` hands a gradient to (once per use: ``x * x`` lists x twice)."""
+    return [x for x, needed in zip(getattr(fn, "inputs", ()), fn.needs_input_grad) if needed and x.creator is None]
+
+
+def _leaf_uses(order):
+    """id(leaf) -> how many functions of this pass may still add to its gradient."""
+    pending = {}
+    for fn in order:
+        for x in _leaf_inputs(fn):
+            pending[id(x)] = pending.get(id(x), 0) + 1
+    return pending
+
+
+def _finish_leaves(fn, pending, reached):
+    """Count ``fn`` as done for its leaf inputs; a leaf whose last contributor this was has its final .grad for
+    this pass, so its post-accumulate hooks run now (while backward goes on: DDP starts all-reduces here)."""
+    for x in _leaf_inputs(fn):
+        pending[id(x)] -= 1
+        if pending[id(x)] == 0 and id(x) in reached:
+            _run_post_accumulate_hooks(x)
+
+
+def _run_post_accumulate_hooks(leaf):
+    hooks = leaf._post_accumulate_grad_hooks
+    if leaf.requires_grad and hooks:
+        for hook in list(hooks.values()):
+            hook(leaf)
 
 
 def _topological_order(start):
