@@ -2,5 +2,6 @@
 
 from .dataloader import DataLoader, default_collate
 from .dataset import Dataset, TensorDataset
+from .distributed import DistributedSampler
 
-__all__ = ["Dataset", "TensorDataset", "DataLoader", "default_collate"]
+__all__ = ["Dataset", "TensorDataset", "DataLoader", "default_collate", "DistributedSampler"]

@@ -14,16 +14,20 @@ class DataLoader:
 
     The order of epoch ``e`` is a permutation drawn from ``(seed, e)``, so it does not depend on anything else
     that consumed random numbers, and ``state_dict()`` / ``load_state_dict()`` can resume in the middle of an
-    epoch on exactly the next batch. Without ``seed``, one is drawn from xpnn's host generator (so
-    ``xpnn.manual_seed`` makes the order reproducible).
+    epoch on exactly the next batch. A ``sampler`` (e.g. DistributedSampler) gives the order instead, as in
+    torch; resuming then relies on the sampler giving the same order again (set its epoch first). Without
+    ``seed``, one is drawn from xpnn's host generator (so ``xpnn.manual_seed`` makes the order reproducible).
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None, collate_fn=None):
+    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, drop_last=False, seed=None, collate_fn=None):
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
         if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
             raise TypeError(f"DataLoader: dataset must have __len__ and __getitem__, got {type(dataset).__name__}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         self.dataset = dataset
+        self.sampler = sampler
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.drop_last = drop_last
@@ -34,10 +38,12 @@ class DataLoader:
         self._resume_at = None  # set by load_state_dict to finish a saved epoch
 
     def __len__(self):
-        n = len(self.dataset)
+        n = len(self.sampler if self.sampler is not None else self.dataset)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def _order(self, epoch):
+        if self.sampler is not None:
+            return np.fromiter(iter(self.sampler), dtype=np.int64)
         n = len(self.dataset)
         if not self.shuffle:
             return np.arange(n)
