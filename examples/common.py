@@ -65,7 +65,8 @@ def resume_or_start(args, model, optimizer, loader, scheduler=None):
     """(first epoch to run, history so far): from ``args.resume``'s checkpoint if given, else a fresh start.
 
     Restores everything ``save_checkpoint`` saved, so the run goes on bit for bit as if it had never stopped:
-    the loader's position and the random state decide the next batches and dropout masks.
+    the loader's position and the random state decide the next batches and dropout masks. ``loader=None`` skips
+    the loader's position (a data-parallel run that resumes on another number of ranks starts a new epoch).
     """
     if not args.resume:
         return 1, {"loss": [], "accuracy": []}
@@ -74,7 +75,8 @@ def resume_or_start(args, model, optimizer, loader, scheduler=None):
     optimizer.load_state_dict(state["optimizer"])
     if scheduler is not None:
         scheduler.load_state_dict(state["scheduler"])
-    loader.load_state_dict(state["loader"])
+    if loader is not None:
+        loader.load_state_dict(state["loader"])
     xpnn.set_rng_state(state["rng"])
     print(f"resumed from {args.resume} after epoch {state['epoch']}")
     return state["epoch"] + 1, state["history"]
