@@ -87,6 +87,11 @@ def test_no_sync_accumulation_equals_one_large_step(ranks):
             np.testing.assert_allclose(result[f"no_sync_grad_{i}"], g, rtol=1e-6, atol=1e-12, err_msg=f"rank {r}")
 
 
+def test_a_parameter_without_gradient_is_named_at_the_next_forward(ranks):
+    for result in ranks[1]:
+        assert "gave no gradient to parameters unused.weight, unused.bias" in str(result["unused_parameter_error"])
+
+
 @pytest.mark.parametrize("drop_last", [False, True])
 def test_distributed_sampler_covers_each_sample_once_per_epoch(ranks, drop_last):
     n, results = ranks

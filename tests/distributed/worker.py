@@ -88,6 +88,15 @@ def run_train(out_dir):
     for i, g in enumerate(accumulated_grads(ddp, batches, no_sync=ddp.no_sync)):
         results[f"no_sync_grad_{i}"] = g
 
+    model = make_model(seed=0)
+    model.unused = nn.Linear(2, 2).double()
+    ddp = nn.parallel.DistributedDataParallel(model)
+    nn.functional.mse_loss(ddp(batches[0][0]), batches[0][1]).backward()
+    try:
+        ddp(batches[0][0])
+    except RuntimeError as e:
+        results["unused_parameter_error"] = np.array(str(e))
+
     for drop_last in (False, True):
         sampler = DistributedSampler(range(10), shuffle=True, seed=1, drop_last=drop_last)
         for epoch in (0, 1):
