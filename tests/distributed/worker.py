@@ -89,7 +89,7 @@ def run_train(out_dir):
         results[f"no_sync_grad_{i}"] = g
 
     model = make_model(seed=0)
-    model.unused = nn.Linear(2, 2).double()
+    model.unused = nn.Parameter(xpnn.zeros(2, dtype="float64"))  # Sequential never uses it
     ddp = nn.parallel.DistributedDataParallel(model)
     nn.functional.mse_loss(ddp(batches[0][0]), batches[0][1]).backward()
     try:
