@@ -100,7 +100,7 @@ def main():
     for ranks in args.ranks:
         world, step, reduce, n_params = launch(ranks, args.steps, args.batch)
         print(
-            f"{world:5d} {step * 1e3:9.1f} {world * args.batch / step:9.0f} {reduce * 1e3:14.3f} {reduce / step:6.1%}"
+            f"{world:5d} {step * 1e3:9.1f} {world * args.batch / step:9.0f} {reduce * 1e3:14.3f} {reduce / step:6.2%}"
         )
     print(f"gradient: {n_params:,} float32 parameters = {n_params * 4 / 1e3:.0f} kB per all-reduce")
 
