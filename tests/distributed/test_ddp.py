@@ -48,7 +48,8 @@ def ranks(request, tmp_path_factory):
     return n, [dict(np.load(out / f"rank{r}.npz")) for r in range(n)]
 
 
-def test_collectives(ranks):
+@pytest.mark.parametrize("prefix", ["", "strict_"], ids=["numpy", "strict"])
+def test_collectives(ranks, prefix):
     n, results = ranks
     values = np.arange(3.0)[None, :] + np.arange(n)[:, None]  # rank r's input: [r, r+1, r+2]
     expected = {
@@ -62,18 +63,21 @@ def test_collectives(ranks):
     }
     for r, result in enumerate(results):
         for name, want in expected.items():
-            np.testing.assert_allclose(result[f"coll_{name}"], want, err_msg=f"{name} on rank {r}")
-        np.testing.assert_allclose(result["coll_reduce_scatter"], [r * n, sum(range(n))])
+            np.testing.assert_allclose(result[f"{prefix}coll_{name}"], want, err_msg=f"{name} on rank {r}")
+        np.testing.assert_allclose(result[f"{prefix}coll_reduce_scatter"], [r * n, sum(range(n))])
 
 
-def test_n_ranks_with_batch_b_match_one_process_with_batch_nb(ranks):
+@pytest.mark.parametrize("prefix", ["", "strict_"], ids=["numpy", "strict"])
+def test_n_ranks_with_batch_b_match_one_process_with_batch_nb(ranks, prefix):
     n, results = ranks
     model = worker.make_model(seed=0)  # rank 0's initial weights, which DDP copies to every rank
     sampler = DistributedSampler(worker.make_dataset(n), num_replicas=1, rank=0, shuffle=True, seed=5)
     worker.train(model, DataLoader(sampler.dataset, batch_size=n * worker.B, sampler=sampler))
     for name, value in model.state_dict().items():
         for r, result in enumerate(results):
-            np.testing.assert_allclose(result[f"weights_{name}"], value.numpy(), rtol=1e-6, atol=1e-6, err_msg=name)
+            np.testing.assert_allclose(
+                result[f"{prefix}weights_{name}"], value.numpy(), rtol=1e-6, atol=1e-6, err_msg=f"{name} on rank {r}"
+            )
     assert not np.allclose(results[0]["weights_0.weight"], worker.make_model(seed=0)[0].weight.numpy())  # it trained
 
 

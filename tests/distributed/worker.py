@@ -12,7 +12,9 @@ import numpy as np
 
 import xpnn
 import xpnn.distributed as dist
+from tests.strict_backend import StrictBackend
 from xpnn import nn
+from xpnn.backend import register_backend
 from xpnn.data import DataLoader, DistributedSampler, TensorDataset
 
 B, STEPS = 4, 20  # per-rank batch, training steps
@@ -69,16 +71,24 @@ def collectives(rank, size):
     return out
 
 
-def run_train(out_dir):
-    dist.init_process_group("mpi", timeout=30)
-    rank, size = dist.get_rank(), dist.get_world_size()
-    results = {f"coll_{k}": v for k, v in collectives(rank, size).items()}
-
+def collectives_and_training(rank, size, prefix=""):
+    results = {f"{prefix}coll_{k}": v for k, v in collectives(rank, size).items()}
     # Every rank starts from different weights: DDP must copy rank 0's.
     ddp = nn.parallel.DistributedDataParallel(make_model(seed=rank), bucket_cap_mb=0.0002)  # several buckets
     sampler = DistributedSampler(make_dataset(size), shuffle=True, seed=5)
     train(ddp, DataLoader(sampler.dataset, batch_size=B, sampler=sampler))
-    results.update({f"weights_{k}": v.numpy() for k, v in ddp.module.state_dict().items()})
+    results.update({f"{prefix}weights_{k}": v.numpy() for k, v in ddp.module.state_dict().items()})
+    return results
+
+
+def run_train(out_dir):
+    dist.init_process_group("mpi", timeout=30)
+    rank, size = dist.get_rank(), dist.get_world_size()
+    results = collectives_and_training(rank, size)
+    # Device arrays (cupy's, here the strict stand-in's) are staged through the host by the MPI backend.
+    register_backend(StrictBackend())
+    with xpnn.use_backend("strict"):
+        results.update(collectives_and_training(rank, size, prefix="strict_"))
 
     ddp = nn.parallel.DistributedDataParallel(make_model(seed=rank))
     data = make_dataset(size)
