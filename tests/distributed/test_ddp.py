@@ -91,6 +91,13 @@ def test_no_sync_accumulation_equals_one_large_step(ranks):
             np.testing.assert_allclose(result[f"no_sync_grad_{i}"], g, rtol=1e-6, atol=1e-12, err_msg=f"rank {r}")
 
 
+def test_buckets_start_during_backward(ranks):
+    for result in ranks[1]:
+        # 4 parameters, 4 buckets, last layer first: the last layer's two start before the first layer's
+        # gradients exist (the first layer's weight and bias get theirs from the same backward call)
+        assert result["overlap"].tolist() == [True, True, False, False]
+
+
 def test_a_parameter_without_gradient_is_named_at_the_next_forward(ranks):
     for result in ranks[1]:
         assert "gave no gradient to parameters unused," in str(result["unused_parameter_error"])

@@ -81,6 +81,25 @@ def collectives_and_training(rank, size, prefix=""):
     return results
 
 
+def bucket_launches(batch):
+    """For each all-reduce DDP starts in one backward: whether the first layer's gradient was still missing
+    (True = the bucket started while backward was still running)."""
+    model = make_model(seed=0)
+    ddp = nn.parallel.DistributedDataParallel(model, bucket_cap_mb=0.0002)  # one bucket per parameter
+    launches, all_reduce = [], dist.all_reduce
+
+    def recording_all_reduce(*args, **kwargs):
+        launches.append(model[0].weight.grad is None)
+        return all_reduce(*args, **kwargs)
+
+    dist.all_reduce = recording_all_reduce
+    try:
+        nn.functional.mse_loss(ddp(batch[0]), batch[1]).backward()
+    finally:
+        dist.all_reduce = all_reduce
+    return np.array(launches)
+
+
 def run_train(out_dir):
     dist.init_process_group("mpi", timeout=30)
     rank, size = dist.get_rank(), dist.get_world_size()
@@ -97,6 +116,8 @@ def run_train(out_dir):
     ]
     for i, g in enumerate(accumulated_grads(ddp, batches, no_sync=ddp.no_sync)):
         results[f"no_sync_grad_{i}"] = g
+
+    results["overlap"] = bucket_launches(batches[0])
 
     model = make_model(seed=0)
     model.unused = nn.Parameter(xpnn.zeros(2, dtype="float64"))  # Sequential never uses it
