@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 import xpnn
-from xpnn import nn
 from xpnn.data import DataLoader, DistributedSampler
 
 from . import worker
@@ -129,27 +128,3 @@ def test_a_failing_rank_ends_every_rank_within_the_timeout(kind, message):
     done = mpirun(3, kind, timeout=40)
     assert done.returncode != 0
     assert message in done.stdout + done.stderr
-
-
-def test_distributed_sampler_matches_torch_shares_and_padding():
-    torch_data = pytest.importorskip("torch.utils.data")
-    for n, drop_last in [(3, False), (3, True), (4, False)]:
-        for rank in range(n):
-            ours = DistributedSampler(range(10), num_replicas=n, rank=rank, shuffle=False, drop_last=drop_last)
-            theirs = torch_data.DistributedSampler(
-                range(10), num_replicas=n, rank=rank, shuffle=False, drop_last=drop_last
-            )
-            assert list(ours) == list(theirs) and len(ours) == len(theirs)
-
-
-def test_without_init_the_errors_say_what_to_do():
-    with pytest.raises(RuntimeError, match="init_process_group"):
-        DistributedSampler(range(4))
-    with pytest.raises(ValueError, match="Invalid rank 2"):
-        DistributedSampler(range(4), num_replicas=2, rank=2)
-    with pytest.raises(ValueError, match="has not been initialized"):
-        nn.parallel.DistributedDataParallel(nn.Linear(2, 2))
-    with pytest.raises(ValueError, match="mutually exclusive"):
-        DataLoader(range(4), shuffle=True, sampler=DistributedSampler(range(4), num_replicas=1, rank=0))
-    with pytest.raises(ValueError, match="backend must be one of"):
-        xpnn.distributed.init_process_group("gloo")
