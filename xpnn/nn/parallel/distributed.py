@@ -24,6 +24,9 @@ class DistributedDataParallel(Module):
     statistics). Inside ``no_sync()`` backward only accumulates local gradients; the next backward outside it
     averages the accumulated ones. ``self.module`` is the wrapped module: ``ddp.state_dict()`` has torch's
     ``module.`` prefix on every key, ``ddp.module.state_dict()`` has none.
+
+    ``device_ids`` and ``output_device`` are accepted for torch programs and not needed: the module stays on
+    the device it is on (with ``backend="nccl"``, init_process_group has already chosen each rank's GPU).
     """
 
     def __init__(
