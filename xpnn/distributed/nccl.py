@@ -35,7 +35,8 @@ class NCCLProcessGroup:
     name = "nccl"
 
     def __init__(self, host, local_rank):
-        self.cupy, self.nccl = cupy, nccl = _import_nccl()
+        cupy, nccl = _import_nccl()
+        self.cupy, self.nccl = cupy, nccl
         self.host = host
         self.rank, self.size, self.timeout = host.rank, host.size, host.timeout
         devices = cupy.cuda.runtime.getDeviceCount()
@@ -97,11 +98,8 @@ class NCCLProcessGroup:
 
         return Work(name, self, test, self.timeout, finish, on_timeout=self.comm.abort)
 
-    @staticmethod
-    def _stream():
-        from cupy.cuda import get_current_stream
-
-        return get_current_stream().ptr
+    def _stream(self):
+        return self.cupy.cuda.get_current_stream().ptr
 
     def all_reduce(self, array, op):
         buf, write_back = self._buffer(array, "all_reduce")
