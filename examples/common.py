@@ -61,7 +61,7 @@ def evaluate(model, loader, prepare=lambda x: x):
     return correct / total
 
 
-def resume_or_start(args, model, optimizer, loader, scheduler=None):
+def resume_or_start(args, model, optimizer, loader, scheduler=None, log=print):
     """(first epoch to run, history so far): from ``args.resume``'s checkpoint if given, else a fresh start.
 
     Restores everything ``save_checkpoint`` saved, so the run goes on bit for bit as if it had never stopped:
@@ -78,7 +78,7 @@ def resume_or_start(args, model, optimizer, loader, scheduler=None):
     if loader is not None:
         loader.load_state_dict(state["loader"])
     xpnn.set_rng_state(state["rng"])
-    print(f"resumed from {args.resume} after epoch {state['epoch']}")
+    log(f"resumed from {args.resume} after epoch {state['epoch']}")
     return state["epoch"] + 1, state["history"]
 
 

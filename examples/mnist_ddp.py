@@ -44,7 +44,7 @@ def main(argv=None):
     optimizer = xpnn.optim.Adam(model.parameters(), lr=args.lr)
     loss_fn = nn.CrossEntropyLoss()
     # The loader's position is not restored: checkpoints are taken at epoch ends, and the shares differ with N.
-    first_epoch, history = common.resume_or_start(args, model.module, optimizer, loader=None)
+    first_epoch, history = common.resume_or_start(args, model.module, optimizer, loader=None, log=log)
 
     for epoch in range(first_epoch, args.epochs + 1):
         start, total_loss, seen = time.perf_counter(), 0.0, 0
