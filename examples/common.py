@@ -61,11 +61,12 @@ def evaluate(model, loader, prepare=lambda x: x):
     return correct / total
 
 
-def resume_or_start(args, model, optimizer, loader, scheduler=None):
+def resume_or_start(args, model, optimizer, loader, scheduler=None, log=print):
     """(first epoch to run, history so far): from ``args.resume``'s checkpoint if given, else a fresh start.
 
     Restores everything ``save_checkpoint`` saved, so the run goes on bit for bit as if it had never stopped:
-    the loader's position and the random state decide the next batches and dropout masks.
+    the loader's position and the random state decide the next batches and dropout masks. ``loader=None`` skips
+    the loader's position (a data-parallel run that resumes on another number of ranks starts a new epoch).
     """
     if not args.resume:
         return 1, {"loss": [], "accuracy": []}
@@ -74,14 +75,16 @@ def resume_or_start(args, model, optimizer, loader, scheduler=None):
     optimizer.load_state_dict(state["optimizer"])
     if scheduler is not None:
         scheduler.load_state_dict(state["scheduler"])
-    loader.load_state_dict(state["loader"])
+    if loader is not None:
+        loader.load_state_dict(state["loader"])
     xpnn.set_rng_state(state["rng"])
-    print(f"resumed from {args.resume} after epoch {state['epoch']}")
+    log(f"resumed from {args.resume} after epoch {state['epoch']}")
     return state["epoch"] + 1, state["history"]
 
 
 def save_checkpoint(args, epoch, history, model, optimizer, loader, scheduler=None):
-    """Everything needed to resume after ``epoch``, to ``--checkpoint`` (default: next to ``--save``)."""
+    """Everything needed to resume after ``epoch``, to ``--checkpoint`` (default: next to ``--save``). ``loader=None``
+    saves no loader position (checkpoints of a data-parallel run are taken at epoch ends)."""
     path = args.checkpoint or os.path.splitext(args.save or "runs/model")[0] + ".ckpt.npz"
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     xpnn.save(
@@ -89,7 +92,7 @@ def save_checkpoint(args, epoch, history, model, optimizer, loader, scheduler=No
             "model": model.state_dict(),
             "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict() if scheduler is not None else None,
-            "loader": loader.state_dict(),
+            "loader": loader.state_dict() if loader is not None else None,
             "rng": xpnn.get_rng_state(),
             "epoch": epoch,
             "history": history,

@@ -21,7 +21,16 @@ LAYERS = [
     ("tensor functions", ["xpnn.creation", "xpnn.functions", "xpnn.cuda", "xpnn.accelerator"]),
     (
         "libraries",
-        ["xpnn.nn", "xpnn.optim", "xpnn.data", "xpnn.datasets", "xpnn.serialization", "xpnn.metrics", "xpnn.utils"],
+        [
+            "xpnn.nn",
+            "xpnn.optim",
+            "xpnn.data",
+            "xpnn.datasets",
+            "xpnn.serialization",
+            "xpnn.metrics",
+            "xpnn.utils",
+            "xpnn.distributed",
+        ],
     ),
     ("package", ["xpnn"]),
 ]

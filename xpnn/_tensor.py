@@ -13,6 +13,7 @@ from ._utils import is_float, normalize_dim, shape_args
 from .autograd.function import backward as _run_backward
 from .autograd.function import bind_tensor_class, is_scalar, python_scalar
 from .autograd.grad_mode import is_grad_enabled
+from .autograd.hooks import RemovableHandle
 from .backend import available_backend, backend_of, get_array_module, parse_to
 from .ops import arithmetic as A
 from .ops import elementwise as E
@@ -21,7 +22,16 @@ from .ops import elementwise as E
 class Tensor(InplaceMethods, TensorMethods):
     """``array`` is the raw xp array (numpy, cupy); ``data`` is a Tensor sharing it, outside autograd (torch's)."""
 
-    __slots__ = ("array", "grad", "requires_grad", "creator", "_version_counter", "_hooks", "__weakref__")
+    __slots__ = (
+        "array",
+        "grad",
+        "requires_grad",
+        "creator",
+        "_version_counter",
+        "_hooks",
+        "_post_accumulate_grad_hooks",
+        "__weakref__",
+    )
     __array_priority__ = 1000  # numpy_array * tensor -> Tensor.__rmul__, not an object array
 
     def __init__(self, data, requires_grad=False):
@@ -29,7 +39,7 @@ class Tensor(InplaceMethods, TensorMethods):
         self.grad = None
         self.creator = None
         self._version_counter = [0]  # shared with views and detach()ed aliases, which change the same data
-        self._hooks = None
+        self._hooks = self._post_accumulate_grad_hooks = None
         self.requires_grad = bool(requires_grad)
         if requires_grad and not is_float(data.dtype):
             raise TypeError(f"only floating point tensors can require grad, got dtype {data.dtype}")
@@ -38,7 +48,7 @@ class Tensor(InplaceMethods, TensorMethods):
     def _from_op(cls, data, requires_grad):
         t = cls.__new__(cls)
         t.array, t.grad, t.creator, t.requires_grad = data, None, None, requires_grad
-        t._version_counter, t._hooks = [0], None
+        t._version_counter, t._hooks, t._post_accumulate_grad_hooks = [0], None, None
         return t
 
     @property
@@ -251,7 +261,9 @@ class Tensor(InplaceMethods, TensorMethods):
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._hooks is None:
             self._hooks = {}
-        return _HookHandle(self._hooks, hook)
+        handle = RemovableHandle(self._hooks)
+        self._hooks[handle.id] = hook
+        return handle
 
     def retain_grad(self):
         """Keep the gradient of this non-leaf tensor in ``.grad`` after backward (leaves always keep theirs)."""
@@ -265,6 +277,21 @@ class Tensor(InplaceMethods, TensorMethods):
     @property
     def grad_fn(self):
         return self.creator
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` each time backward() has finished accumulating this leaf's ``.grad`` (after all
+        of a pass's contributions, while the rest of backward still runs), as torch 2.x. Returns a handle whose
+        ``remove()`` unregisters it."""
+        if self.creator is not None:
+            raise RuntimeError(
+                "register_post_accumulate_grad_hook: only leaf tensors accumulate .grad; this tensor was computed "
+                f"by {type(self.creator).__name__}"
+            )
+        if self._post_accumulate_grad_hooks is None:
+            self._post_accumulate_grad_hooks = {}
+        handle = RemovableHandle(self._post_accumulate_grad_hooks)
+        self._post_accumulate_grad_hooks[handle.id] = hook
+        return handle
 
     def _accumulate_grad(self, g, owned):
         """Add ``g`` to ``self.grad``. ``owned`` says whether g may be kept as is: a gradient array that is
@@ -428,20 +455,6 @@ class Tensor(InplaceMethods, TensorMethods):
 
     def all(self):
         return Tensor(self.array.all())
-
-
-class _HookHandle:
-    """What ``register_hook`` returns: ``remove()`` unregisters the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks, hook):
-        _HookHandle._next_id += 1
-        self._hooks, self.id = hooks, _HookHandle._next_id
-        hooks[self.id] = hook
-
-    def remove(self):
-        self._hooks.pop(self.id, None)
 
 
 bind_tensor_class(Tensor)

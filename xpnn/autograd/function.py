@@ -171,6 +171,7 @@ def backward(root, grad=None, retain_graph=False):
             grad_array, replaced = run_hooks(root, grad_array)
             owned = owned and not replaced
         root._accumulate_grad(grad_array, owned=owned)
+        _run_post_accumulate_hooks(root)
         return
     # Arrays already handed out as someone's .grad (the caller's grad too): a second leaf gets a copy.
     handed = {id(grad_array)} if grad is not None else set()
@@ -204,7 +205,10 @@ def _propagate(root, grad_array, handed, retain_graph):
     # function that consumed it is released before the function that produced it runs.
     grads = {id(root): (root, grad_array)}
     hooked_leaves = {}
-    for fn in _topological_order(root.creator):
+    order = _topological_order(root.creator)
+    pending = _leaf_uses(order)
+    reached = set()  # ids of the leaves that received a gradient in this pass
+    for fn in order:
         if getattr(fn, "released", False):
             raise RuntimeError(
                 "backward through a graph that was already freed: a second backward() over the same "
@@ -218,6 +222,7 @@ def _propagate(root, grad_array, handed, retain_graph):
                 g = run_hooks(out, g)[0]
             gys.append(g)
         if all(g is None for g in gys):
+            _finish_leaves(fn, pending, reached)
             continue
         fn.check_versions()
         if len(gys) > 1 and any(g is None for g in gys):
@@ -248,13 +253,16 @@ def _propagate(root, grad_array, handed, retain_graph):
                 owned = id(gx) not in handed and gx.base is None
                 handed.add(id(gx))
                 x._accumulate_grad(gx, owned)
+                reached.add(id(x))
             else:
                 prev = grads.get(id(x))
                 grads[id(x)] = (x, gx if prev is None else _as_array(prev[1] + gx))
+        _finish_leaves(fn, pending, reached)
         if not retain_graph:
             fn.release()
     for x, gx in hooked_leaves.values():
         x._accumulate_grad(run_hooks(x, gx)[0], owned=False)
+        _run_post_accumulate_hooks(x)
 
 
 def _value_at(x, version):
@@ -263,6 +271,36 @@ def _value_at(x, version):
     while x.creator is not None and getattr(x.creator, "rebase_version", -1) >= version:
         x = x.creator.rebased_from
     return x
+
+
+def _leaf_inputs(fn):
+    """The leaves that ``fn`` hands a gradient to (once per use: ``x * x`` lists x twice)."""
+    return [x for x, needed in zip(getattr(fn, "inputs", ()), fn.needs_input_grad) if needed and x.creator is None]
+
+
+def _leaf_uses(order):
+    """id(leaf) -> how many functions of this pass may still add to its gradient."""
+    pending = {}
+    for fn in order:
+        for x in _leaf_inputs(fn):
+            pending[id(x)] = pending.get(id(x), 0) + 1
+    return pending
+
+
+def _finish_leaves(fn, pending, reached):
+    """Count ``fn`` as done for its leaf inputs; a leaf whose last contributor this was has its final .grad for
+    this pass, so its post-accumulate hooks run now (while backward goes on: DDP starts all-reduces here)."""
+    for x in _leaf_inputs(fn):
+        pending[id(x)] -= 1
+        if pending[id(x)] == 0 and id(x) in reached:
+            _run_post_accumulate_hooks(x)
+
+
+def _run_post_accumulate_hooks(leaf):
+    hooks = leaf._post_accumulate_grad_hooks
+    if leaf.requires_grad and hooks:
+        for hook in list(hooks.values()):
+            hook(leaf)
 
 
 def _topological_order(start):

@@ -1,7 +1,6 @@
 """Module: the base of every layer. Registers parameters, buffers and submodules by attribute assignment, and runs
 forward through the hooks registered on it."""
 
-import itertools
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -9,29 +8,12 @@ import numpy as np
 from .. import backend as _backend
 from .._tensor import Tensor
 from ..autograd import Function
+from ..autograd.hooks import RemovableHandle
 from ..backend import backend_of
 from .parameter import Parameter
 
-_hook_ids = itertools.count()
-
 # What load_state_dict returns, as torch: unpacks as (missing, unexpected) and prints its fields.
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-
-
-class RemovableHandle:
-    """What ``register_*_hook`` returns: ``remove()`` takes the hook out again (also usable as a ``with`` block)."""
-
-    def __init__(self, table):
-        self._table, self.id = table, next(_hook_ids)
-
-    def remove(self):
-        self._table.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 def _register(table, hook, prepend, **flags):
