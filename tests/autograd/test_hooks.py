@@ -57,3 +57,13 @@ def test_hook_on_a_computed_tensor_is_refused(backend):
     y = xpnn.tensor([1.0], requires_grad=True) * 2.0
     with pytest.raises(RuntimeError, match="only leaf tensors"):
         y.register_post_accumulate_grad_hook(lambda t: None)
+
+
+def test_a_gradient_hook_runs_before_the_post_accumulate_hook_as_in_torch(backend):
+    seen = {}
+    for lib, name in ((xpnn, "xpnn"), (torch, "torch")):
+        w = lib.ones(3, requires_grad=True)
+        w.register_hook(lambda g: g * 2)
+        w.register_post_accumulate_grad_hook(lambda t, name=name: seen.update({name: t.grad.tolist()}))
+        (w * w).sum().backward()
+    assert seen["xpnn"] == seen["torch"] == [4.0, 4.0, 4.0]
