@@ -117,3 +117,19 @@ def plot_history(history, args, title):
         print(f"--plot needs matplotlib ({e}); install it with `pip install xpnn[plot]`")
         return
     print(f"saved training curves to {path}")
+
+
+def figure(**kwargs):
+    """A matplotlib Figure drawn without pyplot (no display needed), or None, with a hint, if matplotlib is missing."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as e:
+        print(f"pictures need matplotlib ({e}); install it with `pip install xpnn[plot]`")
+        return None
+    return Figure(layout="constrained", **kwargs)
+
+
+def save_figure(fig, path, what):
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    fig.savefig(path, dpi=100)
+    print(f"saved {what} to {path}")
