@@ -3,6 +3,8 @@
 import argparse
 import os
 
+import numpy as np
+
 import xpnn
 from xpnn.datasets import MNIST, load_mnist
 
@@ -61,14 +63,15 @@ def evaluate(model, loader, prepare=lambda x: x):
     return correct / total
 
 
-def resume_or_start(args, model, optimizer, loader, scheduler=None):
-    """(first epoch to run, history so far): from ``args.resume``'s checkpoint if given, else a fresh start.
+def resume_or_start(args, model, optimizer, loader, scheduler=None, metrics=("loss", "accuracy")):
+    """(first epoch to run, history so far): from ``args.resume``'s checkpoint if given, else a fresh start
+    with an empty list per name in ``metrics``.
 
     Restores everything ``save_checkpoint`` saved, so the run goes on bit for bit as if it had never stopped:
     the loader's position and the random state decide the next batches and dropout masks.
     """
     if not args.resume:
-        return 1, {"loss": [], "accuracy": []}
+        return 1, {name: [] for name in metrics}
     state = xpnn.load(args.resume)
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
@@ -117,6 +120,18 @@ def plot_history(history, args, title):
         print(f"--plot needs matplotlib ({e}); install it with `pip install xpnn[plot]`")
         return
     print(f"saved training curves to {path}")
+
+
+def randn_like(x):
+    """Standard normal noise shaped like ``x``, drawn on its backend from xpnn's seeded generator."""
+    rng = xpnn.random.device_rng(xpnn.backend.backend_of(x.array))
+    return xpnn.tensor(rng.standard_normal(x.shape, dtype=np.float32))
+
+
+def rand_like(x):
+    """Uniform [0, 1) noise shaped like ``x``, drawn on its backend from xpnn's seeded generator."""
+    rng = xpnn.random.device_rng(xpnn.backend.backend_of(x.array))
+    return xpnn.tensor(rng.random(x.shape, dtype=np.float32))
 
 
 def figure(**kwargs):
