@@ -6,11 +6,11 @@
     python examples/dqn_cartpole.py --backend cupy  # GPU (for a network this small the CPU is as fast)
 
 The network maps the cart's 4 numbers (position, velocity, pole angle, angular velocity) to the value of pushing
-left and of pushing right. Actions are epsilon-greedy, epsilon falling linearly from 1 to --eps-end. Every step
-the agent stores its transition in a replay buffer and learns from a random minibatch of old ones (which breaks
-the correlation between consecutive steps), towards targets r + gamma * max_a' Q_target(s', a') computed by a
-copy of the network that is refreshed only every --target-every steps (so the targets do not chase themselves);
-as in Double DQN, the online network chooses a' and the copy values it.
+left and of pushing right. Actions are epsilon-greedy, epsilon decaying exponentially from --eps-start to
+--eps-end. Every step the agent stores its transition in a replay buffer and learns from a random minibatch of
+old ones (which breaks the correlation between consecutive steps), towards targets r + gamma * Q_target(s', a')
+computed by a copy of the network that trails it slowly (each step it moves --tau of the way), so that the
+targets do not chase themselves; as in Double DQN, the online network chooses a' and the copy values it.
 
 CartPole-v1 counts as solved when the average return over 100 consecutive episodes reaches 195 (an episode ends
 at 500 steps at most). The script stops there and reports the episode.
@@ -86,20 +86,30 @@ def learn(q, target, optimizer, batch, gamma, loss_fn):
     return loss.item()
 
 
+def soft_update(target, q, tau):
+    """target <- tau * q + (1 - tau) * target, weight by weight: the target trails the online network smoothly."""
+    with xpnn.no_grad():
+        online = q.state_dict()
+        target.load_state_dict({k: online[k] * tau + v * (1 - tau) for k, v in target.state_dict().items()})
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--backend", default="numpy", help="numpy (CPU) or cupy (CUDA)")
     p.add_argument("--episodes", type=int, default=600, help="give up after this many episodes")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--gamma", type=float, default=0.99)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--width", type=int, default=128)
-    p.add_argument("--buffer", type=int, default=50_000, help="replay buffer capacity (transitions)")
-    p.add_argument("--warmup", type=int, default=1_000, help="random steps before learning starts")
-    p.add_argument("--eps-end", type=float, default=0.02)
-    p.add_argument("--eps-steps", type=int, default=10_000, help="steps over which epsilon falls to --eps-end")
-    p.add_argument("--target-every", type=int, default=1_000, help="steps between target network refreshes")
+    p.add_argument("--buffer", type=int, default=10_000, help="replay buffer capacity (transitions)")
+    p.add_argument("--warmup", type=int, default=128, help="random steps before learning starts")
+    p.add_argument("--eps-start", type=float, default=0.9)
+    p.add_argument("--eps-end", type=float, default=0.05)
+    p.add_argument("--eps-steps", type=int, default=1_000, help="epsilon's decay time (steps) towards --eps-end")
+    p.add_argument(
+        "--tau", type=float, default=0.005, help="how far the target network moves to the online one per step"
+    )
     p.add_argument("--plot", default="runs/dqn_cartpole.png", help="PNG of the episode returns ('' for none)")
     args = p.parse_args(argv)
     import gymnasium  # an optional extra: pip install xpnn[rl]
@@ -122,7 +132,7 @@ def main(argv=None):
         state, _ = env.reset(seed=args.seed * 100_000 + episode)
         total, finished = 0.0, False
         while not finished:
-            epsilon = max(args.eps_end, 1 - steps / args.eps_steps * (1 - args.eps_end))
+            epsilon = args.eps_end + (args.eps_start - args.eps_end) * np.exp(-steps / args.eps_steps)
             if steps < args.warmup or rng.random() < epsilon:
                 action = int(rng.integers(actions))
             else:
@@ -134,8 +144,7 @@ def main(argv=None):
             state, total, steps, finished = next_state, total + reward, steps + 1, failed or truncated
             if steps >= args.warmup:
                 learn(q, target, optimizer, buffer.sample(args.batch_size, rng), args.gamma, loss_fn)
-            if steps % args.target_every == 0:
-                target.load_state_dict(q.state_dict())
+                soft_update(target, q, args.tau)
         returns.append(total)
         average = float(np.mean(returns[-100:]))
         bar.set_postfix(ret=f"{total:.0f}", avg100=f"{average:.1f}", eps=f"{epsilon:.2f}")

@@ -9,7 +9,7 @@ def test_a_few_episodes_learn_and_plot(load_example, tmp_path, capsys, backend):
     pytest.importorskip("gymnasium")
     module = load_example("dqn_cartpole")
     plot = tmp_path / "returns.png"
-    args = ["--episodes", "4", "--warmup", "30", "--batch-size", "16", "--target-every", "20", "--eps-steps", "60"]
+    args = ["--episodes", "4", "--warmup", "30", "--batch-size", "16", "--tau", "0.1", "--eps-steps", "60"]
     result = module.main([*args, "--backend", backend, "--plot", str(plot)])
     assert len(result["returns"]) == 4 and all(r >= 1 for r in result["returns"]) and result["solved_at"] is None
     assert "not solved in 4 episodes" in capsys.readouterr().out and plot.stat().st_size > 0
