@@ -30,30 +30,33 @@ LATENT = 64
 
 
 class Generator(nn.Module):
-    def __init__(self):
+    def __init__(self, channels=32):
         super().__init__()
-        self.project = nn.Sequential(nn.Linear(LATENT, 64 * 7 * 7, bias=False), nn.BatchNorm1d(64 * 7 * 7), nn.ReLU())
+        self.channels = 2 * channels
+        self.project = nn.Sequential(
+            nn.Linear(LATENT, self.channels * 7 * 7, bias=False), nn.BatchNorm1d(self.channels * 7 * 7), nn.ReLU()
+        )
         self.upsample = nn.Sequential(
-            nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1, bias=False),  # 32 x 14 x 14
-            nn.BatchNorm2d(32),
+            nn.ConvTranspose2d(2 * channels, channels, 4, stride=2, padding=1, bias=False),  # channels x 14 x 14
+            nn.BatchNorm2d(channels),
             nn.ReLU(),
-            nn.ConvTranspose2d(32, 1, 4, stride=2, padding=1),  # 1 x 28 x 28
+            nn.ConvTranspose2d(channels, 1, 4, stride=2, padding=1),  # 1 x 28 x 28
             nn.Tanh(),  # pixels in [-1, 1], like the real images the discriminator sees
         )
 
     def forward(self, z):
-        return self.upsample(self.project(z).reshape(len(z), 64, 7, 7))
+        return self.upsample(self.project(z).reshape(len(z), self.channels, 7, 7))
 
 
-def make_discriminator():
+def make_discriminator(channels=32):
     return nn.Sequential(
-        nn.Conv2d(1, 32, 4, stride=2, padding=1),  # 32 x 14 x 14; no BatchNorm on the first layer, as in DCGAN
+        nn.Conv2d(1, channels, 4, stride=2, padding=1),  # channels x 14 x 14; no BatchNorm here, as in DCGAN
         nn.LeakyReLU(0.2),
-        nn.Conv2d(32, 64, 4, stride=2, padding=1, bias=False),  # 64 x 7 x 7
-        nn.BatchNorm2d(64),
+        nn.Conv2d(channels, 2 * channels, 4, stride=2, padding=1, bias=False),  # 2 channels x 7 x 7
+        nn.BatchNorm2d(2 * channels),
         nn.LeakyReLU(0.2),
         nn.Flatten(),
-        nn.Linear(64 * 7 * 7, 1),  # the logit of "real"
+        nn.Linear(2 * channels * 7 * 7, 1),  # the logit of "real"
     )
 
 
@@ -113,18 +116,23 @@ def main(argv=None):
     )
     parser.add_argument("--classifier", default="runs/mnist_cnn.npz", help="mnist_cnn.py's saved model, for the score")
     parser.add_argument("--samples", type=int, default=10_000, help="generated digits to score")
+    parser.add_argument("--channels", type=int, default=32, help="width of both networks (DCGAN's paper: 64 and up)")
+    parser.add_argument(
+        "--real-label", type=float, default=1.0, help="target for real images (0.9: one-sided smoothing)"
+    )
     parser.add_argument("--out", default="runs/dcgan", help="folder for the per-epoch sample grids")
     args = parser.parse_args(argv)
     xpnn.set_backend(args.backend)
     xpnn.manual_seed(args.seed)
     train_set, _, _ = common.mnist_splits(args)
-    generator, discriminator = Generator(), make_discriminator()
+    generator, discriminator = Generator(args.channels), make_discriminator(args.channels)
     loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, drop_last=True, seed=args.seed)
     g_optimizer = xpnn.optim.Adam(generator.parameters(), lr=args.lr, betas=(0.5, 0.999))
     d_optimizer = xpnn.optim.Adam(discriminator.parameters(), lr=args.lr, betas=(0.5, 0.999))
     loss_fn = nn.BCEWithLogitsLoss()
-    real_label = xpnn.ones(args.batch_size, 1)
-    fake_label = xpnn.zeros(args.batch_size, 1)
+    # One-sided label smoothing (Salimans et al., 2016): an overconfident discriminator starves G of gradient.
+    real_label = xpnn.ones(args.batch_size, 1) * args.real_label
+    fake_label, ones = xpnn.zeros(args.batch_size, 1), xpnn.ones(args.batch_size, 1)
     fixed = noise(64)  # the same latent points every epoch, so the grids show one set of digits taking shape
     print(f"DCGAN on {xpnn.get_backend()}: {len(train_set):,} training images")
     checkpoint = args.checkpoint or os.path.join(args.out, "ckpt.npz")
@@ -157,7 +165,7 @@ def main(argv=None):
             d_loss.backward()
             d_optimizer.step()
             # The generator learns to make the discriminator say "real" (the non-saturating loss).
-            g_loss = loss_fn(discriminator(fake), real_label)
+            g_loss = loss_fn(discriminator(fake), ones)
             g_optimizer.zero_grad()
             g_loss.backward()
             g_optimizer.step()
