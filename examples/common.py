@@ -3,6 +3,8 @@
 import argparse
 import os
 
+import numpy as np
+
 import xpnn
 from xpnn.datasets import MNIST, load_mnist
 
@@ -61,15 +63,16 @@ def evaluate(model, loader, prepare=lambda x: x):
     return correct / total
 
 
-def resume_or_start(args, model, optimizer, loader, scheduler=None, log=print):
-    """(first epoch to run, history so far): from ``args.resume``'s checkpoint if given, else a fresh start.
+def resume_or_start(args, model, optimizer, loader, scheduler=None, metrics=("loss", "accuracy"), log=print):
+    """(first epoch to run, history so far): from ``args.resume``'s checkpoint if given, else a fresh start
+    with an empty list per name in ``metrics``.
 
     Restores everything ``save_checkpoint`` saved, so the run goes on bit for bit as if it had never stopped:
     the loader's position and the random state decide the next batches and dropout masks. ``loader=None`` skips
     the loader's position (a data-parallel run that resumes on another number of ranks starts a new epoch).
     """
     if not args.resume:
-        return 1, {"loss": [], "accuracy": []}
+        return 1, {name: [] for name in metrics}
     state = xpnn.load(args.resume)
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
@@ -120,3 +123,31 @@ def plot_history(history, args, title):
         print(f"--plot needs matplotlib ({e}); install it with `pip install xpnn[plot]`")
         return
     print(f"saved training curves to {path}")
+
+
+def randn_like(x):
+    """Standard normal noise shaped like ``x``, drawn on its backend from xpnn's seeded generator."""
+    rng = xpnn.random.device_rng(xpnn.backend.backend_of(x.array))
+    return xpnn.tensor(rng.standard_normal(x.shape, dtype=np.float32))
+
+
+def rand_like(x):
+    """Uniform [0, 1) noise shaped like ``x``, drawn on its backend from xpnn's seeded generator."""
+    rng = xpnn.random.device_rng(xpnn.backend.backend_of(x.array))
+    return xpnn.tensor(rng.random(x.shape, dtype=np.float32))
+
+
+def figure(**kwargs):
+    """A matplotlib Figure drawn without pyplot (no display needed), or None, with a hint, if matplotlib is missing."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as e:
+        print(f"pictures need matplotlib ({e}); install it with `pip install xpnn[plot]`")
+        return None
+    return Figure(layout="constrained", **kwargs)
+
+
+def save_figure(fig, path, what):
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    fig.savefig(path, dpi=100)
+    print(f"saved {what} to {path}")

@@ -6,9 +6,18 @@ import sys
 
 import pytest
 
+import xpnn
 from xpnn.datasets.mnist import ImageDataset
 
 EXAMPLES = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "examples"))
+
+
+@pytest.fixture(autouse=True)
+def _restore_backend():
+    """Examples make their --backend current for the rest of the process; give the next test back its own."""
+    before = xpnn.get_backend()
+    yield
+    xpnn.set_backend(before)
 
 
 @pytest.fixture

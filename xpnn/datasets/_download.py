@@ -5,6 +5,7 @@ file beside the destination and are renamed into place only once their checksum 
 interrupted or corrupt transfer can never be mistaken for good data later.
 """
 
+import gzip
 import hashlib
 import http.client
 import os
@@ -43,6 +44,21 @@ def data_root(root=None):
     return Path(env).expanduser() if env else Path.home() / ".cache" / "xpnn"
 
 
+# Where Debian's dataset-* packages install (dataset-fashion-mnist puts its files in fashion-mnist/ here).
+SYSTEM_DATA_DIRS = ("/usr/share/datasets",)
+
+
+def search_path():
+    """Directories searched for a ready copy of a dataset before it is downloaded, in order.
+
+    ``$XPNN_DATA_PATH`` (directories separated by ``os.pathsep``), then ``/usr/share/datasets``. A dataset whose
+    files sit in ``<dir>/<folder>/`` (``mnist``, ``fashion-mnist``, ``cifar-10``) is read from there, once its
+    content is verified, and never copied into the cache.
+    """
+    dirs = [d for d in os.environ.get("XPNN_DATA_PATH", "").split(os.pathsep) if d]
+    return [Path(d).expanduser() for d in dirs] + [Path(d) for d in SYSTEM_DATA_DIRS]
+
+
 def md5sum(path):
     """Hex md5 of a file, read in chunks so large files need not fit in memory."""
     return file_digest(path, "md5")
@@ -61,6 +77,60 @@ def file_digest(path, algorithm):
 def is_valid(path, md5):
     """True if ``path`` exists and its md5 is ``md5``."""
     return Path(path).is_file() and md5sum(path) == md5
+
+
+def content_md5sum(path):
+    """Hex md5 of a gzip file's decompressed content (the md5 of the file itself for one not gzipped).
+
+    Packagers recompress files (Debian's dataset-fashion-mnist does), which changes the archive's md5 but not
+    what it holds.
+    """
+    with open(path, "rb") as f:
+        gzipped = f.read(2) == b"\x1f\x8b"
+    if not gzipped:
+        return md5sum(path)
+    digest = hashlib.md5(usedforsecurity=False)
+    try:
+        with gzip.open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(_CHUNK), b""):
+                digest.update(chunk)
+    except (OSError, EOFError):
+        return None  # corrupt gzip: matches no checksum
+    return digest.hexdigest()
+
+
+def is_verified(path, md5, content_md5=None):
+    """True if ``path`` is the file with checksum ``md5`` or, when ``content_md5`` is given, holds that content."""
+    path = Path(path)
+    if not path.is_file():
+        return False
+    return md5sum(path) == md5 or (content_md5 is not None and content_md5sum(path) == content_md5)
+
+
+def locate(filename, cache_dir, folder, urls, md5, allow_download, content_md5=None, dataset="dataset"):
+    """The path of a verified copy of ``filename``: cached, found on ``search_path()``, or downloaded.
+
+    Looks in ``cache_dir`` first, then in ``<dir>/<folder>/`` for each directory of ``search_path()``, and
+    only then, if ``allow_download``, fetches it from ``urls`` into ``cache_dir``. Every copy is checked
+    against ``md5`` (the published archive) or ``content_md5`` (what it decompresses to). Raises
+    FileNotFoundError, naming where it looked, when there is none and downloading is not allowed.
+    """
+    cached = Path(cache_dir) / filename
+    if is_verified(cached, md5, content_md5):
+        return cached
+    for directory in search_path():
+        candidate = directory / folder / filename
+        if is_verified(candidate, md5, content_md5):
+            return candidate
+    if allow_download:
+        return download(urls, cached, md5)
+    state = "corrupt (md5 mismatch)" if cached.exists() else "missing"
+    searched = ", ".join(str(d / folder) for d in search_path())
+    raise FileNotFoundError(
+        f"{dataset} file {cached} is {state} and download=False; no verified copy in {searched} either. "
+        f"Pass download=True to fetch it, point root (or $XPNN_DATA) at a directory holding {cached.parent.name}/, "
+        f"or add a directory holding {folder}/ to $XPNN_DATA_PATH"
+    )
 
 
 def download(urls, dest_path, md5=None, desc=None, timeout=30.0, sha256=None):

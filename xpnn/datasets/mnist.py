@@ -8,8 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..utils.data.dataset import Dataset
-from . import _download  # by module: MNIST's `download` argument would shadow the function
-from ._download import DownloadError, data_root, is_valid
+from ._download import DownloadError, data_root, is_valid, locate
 
 # IDX type codes (third byte of the magic number) -> numpy dtype; multi-byte types are big-endian.
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -119,21 +118,25 @@ def _to_unit_float(images):
 class MNIST(ImageDataset):
     """MNIST: 60,000 training and 10,000 test images of handwritten digits, 28x28 grayscale, labels 0-9.
 
-    Files live in ``<root>/mnist/``, where root defaults to ``$XPNN_DATA`` or ``~/.cache/xpnn``. Every
-    file is md5-checked, cached or not; a missing or corrupt one is fetched from ``mirrors`` in turn when
-    ``download`` is true, and is an error otherwise. ``source`` is ``"full"`` (see ``offline_sample``).
+    Files live in ``<root>/mnist/``, where root defaults to ``$XPNN_DATA`` or ``~/.cache/xpnn``, or in
+    ``mnist/`` under a directory of ``xpnn.datasets.search_path()`` (``$XPNN_DATA_PATH``, then
+    ``/usr/share/datasets``). Every file is md5-checked, wherever it is; a missing or corrupt one is fetched from
+    ``mirrors`` in turn when ``download`` is true, and is an error otherwise. ``source`` is ``"full"`` (see
+    ``offline_sample``).
     """
 
     source = "full"
+    folder = "mnist"  # under the cache root and under each directory of the search path
     mirrors = [
         "https://ossci-datasets.s3.amazonaws.com/mnist/",
         "https://storage.googleapis.com/cvdf-datasets/mnist/",
         "http://yann.lecun.com/exdb/mnist/",
     ]
-    resources = dict(_OFFICIAL_MD5)  # filename -> md5
+    resources = dict(_OFFICIAL_MD5)  # filename -> md5 of the published .gz
+    content_md5 = {}  # filename -> md5 of the decompressed file, for copies recompressed by a packager
 
     def __init__(self, root=None, train=True, download=True):
-        self.root = data_root(root) / "mnist"
+        self.root = data_root(root) / self.folder
         self.train = train
         super().__init__(*_read_images_and_labels(*self.split_files(root, train, download)))
 
@@ -150,26 +153,28 @@ class MNIST(ImageDataset):
 
     @classmethod
     def split_files(cls, root=None, train=True, download=True):
-        """The (images, labels) paths of a split, checked, and fetched when missing or corrupt if ``download``."""
-        return tuple(cls._ensure_file(data_root(root) / "mnist", name, download) for name in cls.filenames(train))
+        """The (images, labels) paths of a split, verified: cached, found on ``search_path()``, or fetched if
+        ``download``."""
+        directory = data_root(root) / cls.folder
+        return tuple(cls._ensure_file(directory, name, download) for name in cls.filenames(train))
 
     @classmethod
     def _ensure_file(cls, directory, filename, download):
-        path, md5 = directory / filename, cls.resources[filename]
-        if download:
-            urls = [mirror.rstrip("/") + "/" + filename for mirror in cls.mirrors]
-            return _download.download(urls, path, md5)
-        if not is_valid(path, md5):
-            state = "corrupt (md5 mismatch)" if path.exists() else "missing"
-            raise FileNotFoundError(
-                f"MNIST file {path} is {state} and download=False; pass download=True "
-                f"to fetch it, or point root (or $XPNN_DATA) at a directory holding mnist/"
-            )
-        return path
+        urls = [mirror.rstrip("/") + "/" + filename for mirror in cls.mirrors]
+        return locate(
+            filename,
+            directory,
+            cls.folder,
+            urls,
+            cls.resources[filename],
+            download,
+            content_md5=cls.content_md5.get(filename),
+            dataset=cls.__name__,
+        )
 
     def __repr__(self):
         split = "train" if self.train else "test"
-        return f"MNIST(split={split!r}, samples={len(self):,}, root={str(self.root)!r})"
+        return f"{type(self).__name__}(split={split!r}, samples={len(self):,}, root={str(self.root)!r})"
 
 
 class MNISTOfflineSample(ImageDataset):

@@ -1,0 +1,212 @@
+"""Generate MNIST digits with a DCGAN: a transposed-convolution generator against a convolutional discriminator.
+
+    python examples/mnist_cnn.py --save runs/mnist_cnn.npz     # first: the classifier that scores the samples
+    python examples/dcgan_mnist.py                             # CPU (numpy); a sample grid per epoch in runs/dcgan/
+    python examples/dcgan_mnist.py --resume runs/dcgan/ckpt.npz --epochs 30   # train further
+    python examples/dcgan_mnist.py --backend cupy              # GPU
+
+The generator turns 64 random numbers into a 28x28 image (linear to 64x7x7, then two stride-2 ConvTranspose2d
+with BatchNorm and ReLU, tanh out); the discriminator (two stride-2 convolutions with LeakyReLU(0.2), BatchNorm on
+the second) gives the logit of "real". Both use Adam(lr 2e-4, betas (0.5, 0.999)), as in Radford et al. (2015):
+a lower beta1 makes the momentum forget faster while the opponent keeps changing.
+
+Score: the MNIST CNN example's trained classifier labels 10,000 generated digits; the Inception-style score
+exp(E_x[KL(p(y|x) || p(y))]) is high (at most 10) when each digit is clearly one class and the classes are evenly
+used. The script prints it and the share of each class.
+"""
+
+import os
+import time
+
+import common
+import numpy as np
+from tqdm import tqdm
+
+import xpnn
+from xpnn import nn
+from xpnn.utils.data import DataLoader
+
+LATENT = 64
+
+
+class Generator(nn.Module):
+    def __init__(self, channels=32):
+        super().__init__()
+        self.channels = 2 * channels
+        self.project = nn.Sequential(
+            nn.Linear(LATENT, self.channels * 7 * 7, bias=False), nn.BatchNorm1d(self.channels * 7 * 7), nn.ReLU()
+        )
+        self.upsample = nn.Sequential(
+            nn.ConvTranspose2d(2 * channels, channels, 4, stride=2, padding=1, bias=False),  # channels x 14 x 14
+            nn.BatchNorm2d(channels),
+            nn.ReLU(),
+            nn.ConvTranspose2d(channels, 1, 4, stride=2, padding=1),  # 1 x 28 x 28
+            nn.Tanh(),  # pixels in [-1, 1], like the real images the discriminator sees
+        )
+
+    def forward(self, z):
+        return self.upsample(self.project(z).reshape(len(z), self.channels, 7, 7))
+
+
+def make_discriminator(channels=32):
+    return nn.Sequential(
+        nn.Conv2d(1, channels, 4, stride=2, padding=1),  # channels x 14 x 14; no BatchNorm here, as in DCGAN
+        nn.LeakyReLU(0.2),
+        nn.Conv2d(channels, 2 * channels, 4, stride=2, padding=1, bias=False),  # 2 channels x 7 x 7
+        nn.BatchNorm2d(2 * channels),
+        nn.LeakyReLU(0.2),
+        nn.Flatten(),
+        nn.Linear(2 * channels * 7 * 7, 1),  # the logit of "real"
+    )
+
+
+def noise(n):
+    return common.randn_like(xpnn.zeros(n, LATENT))
+
+
+def generate(generator, n, batch_size=500):
+    """``n`` generated digits as a float32 host array (n, 1, 28, 28) in [0, 1], in eval mode."""
+    generator.eval()
+    with xpnn.no_grad():
+        images = [((generator(noise(min(batch_size, n - i))) + 1) * 0.5).numpy() for i in range(0, n, batch_size)]
+    return np.concatenate(images)
+
+
+def classifier_score(classifier, images):
+    """(exp(E[KL(p(y|x) || p(y))]), share of each class) of ``images`` under ``classifier``."""
+    classifier.eval()
+    with xpnn.no_grad():
+        probabilities = np.concatenate(
+            [
+                nn.functional.softmax(classifier(xpnn.tensor(images[i : i + 500])), dim=1).numpy()
+                for i in range(0, len(images), 500)
+            ]
+        ).astype(np.float64)
+    marginal = probabilities.mean(axis=0)
+    kl = (probabilities * (np.log(probabilities + 1e-12) - np.log(marginal + 1e-12))).sum(axis=1)
+    shares = np.bincount(probabilities.argmax(axis=1), minlength=10) / len(images)
+    return float(np.exp(kl.mean())), shares
+
+
+def save_grid(images, path, title):
+    """An 8x8 grid of digits as one PNG."""
+    fig = common.figure(figsize=(5, 5.3))
+    if fig is None:
+        return
+    tiles = images[:64, 0].reshape(8, 8, 28, 28).transpose(0, 2, 1, 3).reshape(8 * 28, 8 * 28)
+    axes = fig.subplots()
+    axes.imshow(tiles, cmap="gray", vmin=0.0, vmax=1.0)
+    axes.set_axis_off()
+    axes.set_title(title)
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    fig.savefig(path, dpi=100)
+
+
+def load_classifier(path):
+    import mnist_cnn  # the MNIST CNN example, next to this script
+
+    classifier = mnist_cnn.make_cnn()
+    classifier.load_state_dict(xpnn.load(path))
+    return classifier
+
+
+def main(argv=None):
+    parser = common.mnist_arg_parser(
+        __doc__.splitlines()[0], epochs=10, batch_size=64, lr=2e-4, save="runs/dcgan/generator.npz"
+    )
+    parser.add_argument("--classifier", default="runs/mnist_cnn.npz", help="mnist_cnn.py's saved model, for the score")
+    parser.add_argument("--samples", type=int, default=10_000, help="generated digits to score")
+    parser.add_argument("--channels", type=int, default=32, help="width of both networks (DCGAN's paper: 64 and up)")
+    parser.add_argument(
+        "--real-label", type=float, default=1.0, help="target for real images (0.9: one-sided smoothing)"
+    )
+    parser.add_argument("--out", default="runs/dcgan", help="folder for the per-epoch sample grids")
+    args = parser.parse_args(argv)
+    xpnn.set_backend(args.backend)
+    xpnn.manual_seed(args.seed)
+    train_set, _, _ = common.mnist_splits(args)
+    generator, discriminator = Generator(args.channels), make_discriminator(args.channels)
+    loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, drop_last=True, seed=args.seed)
+    g_optimizer = xpnn.optim.Adam(generator.parameters(), lr=args.lr, betas=(0.5, 0.999))
+    d_optimizer = xpnn.optim.Adam(discriminator.parameters(), lr=args.lr, betas=(0.5, 0.999))
+    loss_fn = nn.BCEWithLogitsLoss()
+    # One-sided label smoothing (Salimans et al., 2016): an overconfident discriminator starves G of gradient.
+    real_label = xpnn.ones(args.batch_size, 1) * args.real_label
+    fake_label, ones = xpnn.zeros(args.batch_size, 1), xpnn.ones(args.batch_size, 1)
+    fixed = noise(64)  # the same latent points every epoch, so the grids show one set of digits taking shape
+    print(f"DCGAN on {xpnn.get_backend()}: {len(train_set):,} training images")
+    checkpoint = args.checkpoint or os.path.join(args.out, "ckpt.npz")
+    first_epoch, history = 1, {"discriminator loss": [], "generator loss": []}
+    if args.resume:
+        state = xpnn.load(args.resume)
+        for name, thing in (
+            ("generator", generator),
+            ("discriminator", discriminator),
+            ("g_optimizer", g_optimizer),
+            ("d_optimizer", d_optimizer),
+            ("loader", loader),
+        ):
+            thing.load_state_dict(state[name])
+        xpnn.set_rng_state(state["rng"])
+        fixed, first_epoch, history = xpnn.tensor(state["fixed"]), state["epoch"] + 1, state["history"]
+        print(f"resumed from {args.resume} after epoch {state['epoch']}")
+
+    for epoch in range(first_epoch, args.epochs + 1):
+        start, d_total, g_total, steps = time.perf_counter(), 0.0, 0.0, 0
+        generator.train()
+        discriminator.train()
+        bar = tqdm(loader, desc=f"epoch {epoch}/{args.epochs}", leave=False, unit="batch")
+        for real, _ in bar:
+            real = real * 2 - 1  # to the generator's tanh range
+            fake = generator(noise(args.batch_size))
+            # The discriminator learns to tell real (1) from generated (0); detach: this step leaves G alone.
+            d_loss = loss_fn(discriminator(real), real_label) + loss_fn(discriminator(fake.detach()), fake_label)
+            d_optimizer.zero_grad()
+            d_loss.backward()
+            d_optimizer.step()
+            # The generator learns to make the discriminator say "real" (the non-saturating loss).
+            g_loss = loss_fn(discriminator(fake), ones)
+            g_optimizer.zero_grad()
+            g_loss.backward()
+            g_optimizer.step()
+            d_total, g_total, steps = d_total + d_loss.item(), g_total + g_loss.item(), steps + 1
+            bar.set_postfix(d=f"{d_total / steps:.3f}", g=f"{g_total / steps:.3f}")
+        history["discriminator loss"].append(d_total / steps)
+        history["generator loss"].append(g_total / steps)
+        generator.eval()
+        with xpnn.no_grad():
+            grid = ((generator(fixed) + 1) * 0.5).numpy()
+        save_grid(grid, os.path.join(args.out, f"epoch_{epoch:03d}.png"), f"DCGAN samples after epoch {epoch}")
+        print(
+            f"epoch {epoch:2d}  discriminator loss {d_total / steps:.3f}  generator loss {g_total / steps:.3f}  "
+            f"({time.perf_counter() - start:.1f} s)"
+        )
+        xpnn.save(
+            {
+                "generator": generator.state_dict(),
+                "discriminator": discriminator.state_dict(),
+                "g_optimizer": g_optimizer.state_dict(),
+                "d_optimizer": d_optimizer.state_dict(),
+                "loader": loader.state_dict(),
+                "rng": xpnn.get_rng_state(),
+                "fixed": fixed.numpy(),
+                "epoch": epoch,
+                "history": history,
+            },
+            checkpoint,
+        )
+
+    common.save_model(generator, args.save)
+    result = {"history": history}
+    if args.classifier and os.path.exists(args.classifier):
+        score, shares = classifier_score(load_classifier(args.classifier), generate(generator, args.samples))
+        print(f"classifier score of {args.samples:,} generated digits: {score:.2f} (at most 10)")
+        print("share of each class: " + ", ".join(f"{d}: {s:.1%}" for d, s in enumerate(shares)))
+        result.update(score=score, shares=shares)
+    else:
+        print(f"no classifier at {args.classifier}; train one: python examples/mnist_cnn.py --save {args.classifier}")
+    return result
+
+
+if __name__ == "__main__":
+    main()

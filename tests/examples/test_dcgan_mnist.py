@@ -1,0 +1,58 @@
+"""The DCGAN trains a few steps on numpy and the strict stand-in, saves grids, scores samples and resumes."""
+
+import numpy as np
+import pytest
+
+import xpnn
+
+
+@pytest.fixture
+def dcgan(load_example, few_images):
+    module = load_example("dcgan_mnist")
+    few_images(96, 10)
+    return module
+
+
+@pytest.mark.parametrize("backend", ["numpy", "strict"])
+def test_an_epoch_saves_a_grid_and_scores_the_samples(dcgan, tmp_path, capsys, backend):
+    pytest.importorskip("matplotlib")
+    import mnist_cnn  # next to the script, on sys.path like the script's own folder
+
+    xpnn.save(mnist_cnn.make_cnn().state_dict(), str(tmp_path / "classifier.npz"))
+    out = tmp_path / "dcgan"
+    args = ["--no-download", "--epochs", "1", "--batch-size", "32", "--samples", "100", "--backend", backend]
+    result = dcgan.main(
+        [*args, "--out", str(out), "--save", str(out / "g.npz"), "--classifier", str(tmp_path / "classifier.npz")]
+    )
+    assert (out / "epoch_001.png").stat().st_size > 0 and (out / "ckpt.npz").exists()
+    assert 1.0 <= result["score"] <= 10.0 and result["shares"].sum() == pytest.approx(1.0)
+    assert "share of each class" in capsys.readouterr().out
+
+
+def test_resume_continues_from_the_checkpoint(dcgan, tmp_path):
+    args = ["--no-download", "--batch-size", "32", "--classifier", "", "--out", str(tmp_path), "--save", ""]
+    straight = dcgan.main([*args, "--epochs", "2"])["history"]
+    dcgan.main([*args, "--epochs", "1", "--checkpoint", str(tmp_path / "b.npz")])
+    resumed = dcgan.main(
+        [*args, "--epochs", "2", "--resume", str(tmp_path / "b.npz"), "--checkpoint", str(tmp_path / "c.npz")]
+    )["history"]
+    assert resumed == straight
+
+
+def test_the_score_is_ten_for_confident_even_classes_and_one_for_a_single_class(dcgan):
+    class Fixed:
+        def __init__(self, logits):
+            self.logits = logits
+
+        def eval(self):
+            pass
+
+        def __call__(self, x):
+            return xpnn.tensor(self.logits[: len(x)])
+
+    confident = np.eye(10, dtype=np.float32)[np.arange(100) % 10] * 50
+    score, shares = dcgan.classifier_score(Fixed(confident), np.zeros((100, 1, 28, 28), np.float32))
+    assert score == pytest.approx(10.0, rel=1e-4) and shares.tolist() == [0.1] * 10
+    single = np.tile(np.eye(10, dtype=np.float32)[3] * 50, (100, 1))
+    score, shares = dcgan.classifier_score(Fixed(single), np.zeros((100, 1, 28, 28), np.float32))
+    assert score == pytest.approx(1.0, rel=1e-4) and shares[3] == 1.0
