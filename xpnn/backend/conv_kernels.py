@@ -15,10 +15,9 @@ and wins when the copies dominate (numpy copies on one core while BLAS uses all 
 
 Backward. The weight gradient is a GEMM per block against the column matrix, which the forward pass keeps only when
 that gradient will be needed (and the batch fits the workspace). The input gradient is a GEMM into a column matrix
-summed back by col2im (kh*kw strided
-adds), or, for stride 1 when the layer has no more output than input channels, a convolution of the output
-gradient (one im2col and one GEMM with a small result). Every other temporary (padded input, GEMM results,
-column gradients) is scratch memory reused from call to call (see scratch.py).
+summed back by col2im (kh*kw strided adds), or, for stride 1 when the layer has no more output than input channels,
+a convolution of the output gradient (one im2col and one GEMM with a small result). Every other temporary (padded
+input, GEMM results, column gradients) is scratch memory reused from call to call (see scratch.py).
 """
 
 import collections
