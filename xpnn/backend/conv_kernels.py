@@ -141,12 +141,27 @@ def _col2im(xp, dcols, lay, geometry, out):
     out[...] = gx.transpose(1, 0, 2, 3)
 
 
-def image_chunks(lay, dtype):
+def image_chunks(lay, itemsize):
     """Slices of the batch whose column matrix fits WORKSPACE_BYTES (at least one image each), so that the memory
     of a convolution stops growing with the batch size (as cuDNN bounds its workspace)."""
-    per_image = lay.C * lay.kh * lay.kw * lay.Ho * lay.Wc * dtype.itemsize
+    per_image = lay.C * lay.kh * lay.kw * lay.Ho * lay.Wc * itemsize
     n = max(1, WORKSPACE_BYTES // per_image)
     return [slice(i, min(i + n, lay.N)) for i in range(0, lay.N, n)]
+
+
+def describe_plan(x_shape, weight_shape, stride=1, padding=0, dilation=1, groups=1, itemsize=4):
+    """In words, how conv2d_forward/backward run a layer of these shapes: chunks, GEMM blocks, input gradient."""
+    pairs = [(v, v) if isinstance(v, int) else tuple(v) for v in (stride, padding, dilation)]
+    geometry = ConvGeometry(*pairs, groups)
+    lay = _Layout.of(x_shape, weight_shape, geometry)
+    chunks = image_chunks(lay, itemsize)
+    per = images_per_gemm(lay._replace(N=chunks[0].stop))
+    input_grad = "a convolution of gy" if _input_grad_by_convolution_pays(lay, geometry) else "GEMM + col2im"
+    return (
+        f"{len(chunks)} chunk(s) of <= {chunks[0].stop} images under the {WORKSPACE_BYTES >> 20} MiB workspace, "
+        f"{per} image(s) ({per * lay.Ho * lay.Wc} columns) per GEMM, {'padded' if lay.Wc != lay.Wo else 'exact'} "
+        f"width {lay.Wc}, input gradient by {input_grad}"
+    )
 
 
 def conv2d_forward(xp, x, weight, bias, geometry, keep_cols=False):
@@ -154,7 +169,7 @@ def conv2d_forward(xp, x, weight, bias, geometry, keep_cols=False):
     (y, cols): the column matrix when keep_cols and the batch fits one chunk (for the weight gradient), else None
     so that it is freed at once (the weight gradient then computes it again chunk by chunk)."""
     lay = _Layout.of(x.shape, weight.shape, geometry)
-    chunks = image_chunks(lay, x.dtype)
+    chunks = image_chunks(lay, x.dtype.itemsize)
     keep = keep_cols and len(chunks) == 1
     out = xp.empty((lay.N, lay.O, lay.Ho, lay.Wo), dtype=x.dtype)
     for part in chunks:
@@ -183,7 +198,7 @@ def conv2d_backward(xp, x, weight, gy, geometry, cols=None, need_input=True, nee
     if need_weight:
         gw = xp.zeros(weight.shape, dtype=weight.dtype)
     if need_weight or (need_input and not by_convolution):
-        for part in image_chunks(lay, x.dtype) if cols is None else [slice(None)]:
+        for part in image_chunks(lay, x.dtype.itemsize) if cols is None else [slice(None)]:
             part_lay = _Layout.of(x[part].shape, weight.shape, geometry)
             gy_cols = _gy_cols(xp, gy[part], part_lay)
             if need_weight:
