@@ -1,7 +1,7 @@
 """Convolution speed: LeNet-5 training epochs, and a sweep of single conv layers.
 
     python -m benchmarks.cnn [--repeats 5] [--sweep-repeats 5] [--only lenet|sweep] [--data sample|fashion]
-                             [--profile] [--json PATH]
+                             [--batch 128] [--samples N] [--profile] [--json PATH]
     python -m benchmarks.cnn --rss-job xpnn|torch [--data fashion] [--json PATH]
 
 LeNet-5 (conv5-relu-pool-conv5-relu-pool-120-84-10, Adam 1e-3, batch 128): seconds per epoch, xpnn on numpy vs
@@ -70,10 +70,11 @@ def xpnn_lenet():
     return lenet(nn)
 
 
-def lenet_table(repeats, data):
+def lenet_table(repeats, data, batch=BATCH, samples=None):
     x, y = image_arrays(data)
+    x, y = x[:samples], y[:samples]
     torch = torch_or_none()
-    training_epoch_table(f"LeNet-5 ({data})", xpnn_lenet, lambda: lenet(torch.nn), x, y, BATCH, repeats)
+    training_epoch_table(f"LeNet-5 ({data})", xpnn_lenet, lambda: lenet(torch.nn), x, y, batch, repeats)
 
 
 def sgemm_peak(repeats):
@@ -214,6 +215,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=5, help="LeNet epochs per framework")
     parser.add_argument("--sweep-repeats", type=int, default=5, help="timed steps per framework and layer")
     parser.add_argument("--only", choices=["lenet", "sweep"], default=None)
+    parser.add_argument("--batch", type=int, default=BATCH, help="LeNet batch size")
+    parser.add_argument("--samples", type=int, default=None, help="train LeNet on the first SAMPLES images only")
     parser.add_argument("--profile", action="store_true", help="also profile one LeNet epoch on numpy")
     parser.add_argument("--rss-job", choices=["xpnn", "torch"], help="only the memory job, in one framework")
     add_data_argument(parser)
@@ -223,7 +226,7 @@ def main():
         rss_job(args.rss_job, args.data)
     else:
         if args.only != "sweep":
-            lenet_table(args.repeats, args.data)
+            lenet_table(args.repeats, args.data, args.batch, args.samples)
         if args.only != "lenet":
             sweep_table(args.sweep_repeats)
         if args.profile:
