@@ -4,6 +4,10 @@ An op never asks "am I on the GPU?"; it asks the backend of its inputs for ``xp`
 the few kernels that must differ between numpy and cupy, for the kernel itself (a method here).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from . import conv_kernels, norm_kernels, pool_kernels
@@ -20,14 +24,14 @@ class Backend:
     array_types = ()
 
     @property
-    def xp(self):
+    def xp(self) -> Any:
         """The array module (numpy, cupy, ...)."""
         raise NotImplementedError
 
-    def check_available(self):
+    def check_available(self) -> None:
         """Raise BackendUnavailableError saying why this backend cannot run here and how to fix it."""
 
-    def is_available(self):
+    def is_available(self) -> bool:
         try:
             self.check_available()
         except BackendUnavailableError:
@@ -35,25 +39,25 @@ class Backend:
         return True
 
     # -- moving data ---------------------------------------------------------------------------------------
-    def asarray(self, data, dtype=None):
+    def asarray(self, data: Any, dtype: Any = None) -> Any:
         """Host data (numpy array, list, scalar) or another array of this backend -> array of this backend."""
         return self.xp.asarray(data, dtype=dtype)
 
-    def to_host(self, array):
+    def to_host(self, array: Any) -> np.ndarray:
         """Array of this backend -> numpy array (a copy when the data lives elsewhere)."""
         return np.asarray(array)
 
     # -- random numbers --------------------------------------------------------------------------------------
-    def make_rng(self, seed):
+    def make_rng(self, seed: int) -> Any:
         """A generator of this backend with ``random(shape, dtype)`` and ``standard_normal(shape, dtype)``."""
         return np.random.default_rng(seed)
 
     # -- kernels that differ ----------------------------------------------------------------------------------
-    def scatter_add(self, target, index, values):
+    def scatter_add(self, target: Any, index: Any, values: Any) -> None:
         """``target[index] += values`` where repeated indices accumulate (unlike plain ``+=``)."""
         np.add.at(target, index, values)
 
-    def erf(self, x):
+    def erf(self, x: Any) -> Any:
         """The error function, elementwise, same dtype out (numpy has none: see erf.py for its accuracy)."""
         return host_erf(x)
 

@@ -1,5 +1,6 @@
 """Ops that move elements around without changing them: reshape, transpose, indexing, concatenation."""
 
+from .._utils import sum_to
 from ..autograd.function import Function
 from ..backend import backend_of, get_array_module
 
@@ -39,8 +40,6 @@ class BroadcastToFunction(Function):
         return get_array_module(x).broadcast_to(x, self.shape)
 
     def backward(self, g):
-        from .arithmetic import sum_to
-
         return sum_to(g, self.in_shape)
 
 

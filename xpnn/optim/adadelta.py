@@ -4,11 +4,20 @@ torch.optim.Adadelta."""
 import numbers
 
 from ..backend import get_array_module
-from .optimizer import Optimizer, check_nonnegative, decay_add_square_
+from .optimizer import Optimizer, ParamsT, check_nonnegative, decay_add_square_
 
 
 class Adadelta(Optimizer):
-    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False):
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1.0,
+        rho: float = 0.9,
+        eps: float = 1e-6,
+        weight_decay: float = 0,
+        *,
+        maximize: bool = False,
+    ) -> None:
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize))
 
     def _check_options(self, group):

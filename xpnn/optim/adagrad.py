@@ -1,13 +1,21 @@
 """Adagrad: per-coordinate steps scaled by the root of the summed squared gradients, as torch.optim.Adagrad."""
 
 from ..backend import get_array_module
-from .optimizer import Optimizer, check_nonnegative
+from .optimizer import Optimizer, ParamsT, check_nonnegative
 
 
 class Adagrad(Optimizer):
     def __init__(
-        self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *, maximize=False
-    ):
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ) -> None:
         super().__init__(
             params,
             dict(

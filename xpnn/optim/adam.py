@@ -1,22 +1,22 @@
 """Adam (optionally AMSGrad) and AdamW (Adam with decoupled weight decay), as torch.optim.Adam / AdamW."""
 
 from ..backend import get_array_module
-from .optimizer import Optimizer, check_betas, check_nonnegative, decay_add_square_, lerp_
+from .optimizer import Optimizer, ParamsT, check_betas, check_nonnegative, decay_add_square_, lerp_
 
 
 class Adam(Optimizer):
     def __init__(
         self,
-        params,
-        lr=1e-3,
-        betas=(0.9, 0.999),
-        eps=1e-8,
-        weight_decay=0,
-        amsgrad=False,
+        params: ParamsT,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
         *,
-        maximize=False,
-        decoupled_weight_decay=False,
-    ):
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
         super().__init__(
             params,
             dict(
@@ -80,8 +80,16 @@ class AdamW(Adam):
     adding an L2 term to the gradient that the adaptive denominator would rescale."""
 
     def __init__(
-        self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *, maximize=False
-    ):
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
         super().__init__(
             params,
             lr=lr,

@@ -6,8 +6,12 @@ its temporaries from a few work arrays reused across parameters and steps (``_sc
 parameter-sized temporary per op costs page faults on every step for large layers.
 """
 
+from __future__ import annotations
+
 import numbers
 from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -16,9 +20,12 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..backend import backend_of, get_array_module
 
+#: What an optimizer takes: tensors, or parameter groups (dicts with "params" and per-group options).
+ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
+
 
 class Optimizer:
-    def __init__(self, params, defaults):
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         self._check_options(self.defaults)
         self.state = defaultdict(dict)

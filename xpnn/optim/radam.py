@@ -2,21 +2,21 @@
 rectification factor; as torch.optim.RAdam."""
 
 from .adam import update_moments_
-from .optimizer import Optimizer, check_betas, check_nonnegative
+from .optimizer import Optimizer, ParamsT, check_betas, check_nonnegative
 
 
 class RAdam(Optimizer):
     def __init__(
         self,
-        params,
-        lr=1e-3,
-        betas=(0.9, 0.999),
-        eps=1e-8,
-        weight_decay=0,
-        decoupled_weight_decay=False,
+        params: ParamsT,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        decoupled_weight_decay: bool = False,
         *,
-        maximize=False,
-    ):
+        maximize: bool = False,
+    ) -> None:
         super().__init__(
             params,
             dict(

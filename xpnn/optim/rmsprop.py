@@ -1,13 +1,22 @@
 """RMSprop (optionally centered, with momentum), as torch.optim.RMSprop."""
 
 from ..backend import get_array_module
-from .optimizer import Optimizer, check_nonnegative, decay_add_square_, lerp_
+from .optimizer import Optimizer, ParamsT, check_nonnegative, decay_add_square_, lerp_
 
 
 class RMSprop(Optimizer):
     def __init__(
-        self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *, maximize=False
-    ):
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum: float = 0,
+        centered: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
         super().__init__(
             params,
             dict(

@@ -1,11 +1,21 @@
 """SGD with momentum, dampening, Nesterov momentum, weight decay and maximize, as torch.optim.SGD."""
 
 from ..backend import get_array_module
-from .optimizer import Optimizer, check_nonnegative
+from .optimizer import Optimizer, ParamsT, check_nonnegative
 
 
 class SGD(Optimizer):
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False):
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
         super().__init__(
             params,
             dict(
