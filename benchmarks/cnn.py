@@ -1,74 +1,80 @@
-"""Convolution speed: LeNet-5 epochs on the 8,000-image MNIST sample, and a sweep of single conv layers.
+"""Convolution speed: LeNet-5 training epochs, and a sweep of single conv layers.
 
-    python benchmarks/cnn.py [--repeats 5] [--sweep-repeats 5] [--only lenet|sweep] [--profile]
+    python -m benchmarks.cnn [--repeats 5] [--sweep-repeats 5] [--only lenet|sweep] [--data sample|fashion]
+                             [--batch 128] [--samples N] [--profile] [--json PATH]
+    python -m benchmarks.cnn --rss-job xpnn|torch [--data fashion] [--json PATH]
 
 LeNet-5 (conv5-relu-pool-conv5-relu-pool-120-84-10, Adam 1e-3, batch 128): seconds per epoch, xpnn on numpy vs
 PyTorch on the CPU (same thread count), and xpnn on cupy vs PyTorch CUDA where a GPU is present; epochs
-interleaved between frameworks, medians reported.
+interleaved between frameworks, medians reported. ``--data fashion`` trains on the full Fashion-MNIST.
 
 Conv sweep (3x3, padding 1, batch 64): forward + backward (input and weight gradients) of one layer, the
 achieved GFLOP/s (3 GEMM-equivalents of 2*N*O*C*9*H*W each) and, on the CPU, the share of numpy's sgemm peak
-measured in the same run. ``--profile`` prints where one LeNet epoch on numpy spends its time.
+measured in the same run. ``--profile`` prints how the numpy backend runs LeNet's convolutions and where one
+epoch spends its time.
+
+``--rss-job FRAMEWORK`` runs the memory job in a process that imports only that framework: 2 LeNet epochs and
+an evaluation of the 10,000 test images in one batch, then the process's peak resident memory.
 """
 
 import argparse
 import cProfile
-import os
 import pstats
-import sys
+import resource
 
 import numpy as np
-from harness import (
+
+from benchmarks.harness import (
+    add_data_argument,
+    add_json_argument,
+    image_arrays,
     interleaved,
     machine_line,
     median,
     print_table,
     ratio_to_peer,
+    record,
     runners_for,
     torch_or_none,
     training_epoch_table,
+    write_json,
     xpnn_training_epoch,
 )
-
-import xpnn
-from xpnn import nn
-from xpnn.datasets import MNIST
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples"))
-from mnist_cnn import make_lenet  # noqa: E402
 
 BATCH = 128
 SWEEP = [(3, 64, 32), (64, 64, 32), (64, 128, 16), (128, 128, 16)]  # (in, out channels, image size)
 SWEEP_BATCH = 64
 
 
-def sample_arrays():
-    ds = MNIST.offline_sample(train=True)
-    return ds.__getitems__(np.arange(len(ds)))  # images (N, 1, 28, 28) float32, labels int64
-
-
-def torch_lenet(torch):
-    tnn = torch.nn
-    return tnn.Sequential(
-        tnn.Conv2d(1, 6, 5, padding=2),
-        tnn.ReLU(),
-        tnn.MaxPool2d(2),
-        tnn.Conv2d(6, 16, 5),
-        tnn.ReLU(),
-        tnn.MaxPool2d(2),
-        tnn.Flatten(),
-        tnn.Linear(400, 120),
-        tnn.ReLU(),
-        tnn.Linear(120, 84),
-        tnn.ReLU(),
-        tnn.Linear(84, 10),
+def lenet(nn):
+    """LeNet-5 built from ``nn``: xpnn.nn or torch.nn, which take the same code."""
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(400, 120),
+        nn.ReLU(),
+        nn.Linear(120, 84),
+        nn.ReLU(),
+        nn.Linear(84, 10),
     )
 
 
-def lenet_table(repeats):
-    x, y = sample_arrays()
+def xpnn_lenet():
+    from xpnn import nn
+
+    return lenet(nn)
+
+
+def lenet_table(repeats, data, batch=BATCH, samples=None):
+    x, y = image_arrays(data)
+    x, y = x[:samples], y[:samples]
     torch = torch_or_none()
-    training_epoch_table("LeNet-5", make_lenet, lambda: torch_lenet(torch), x, y, BATCH, repeats)
+    training_epoch_table(f"LeNet-5 ({data})", xpnn_lenet, lambda: lenet(torch.nn), x, y, batch, repeats)
 
 
 def sgemm_peak(repeats):
@@ -80,6 +86,9 @@ def sgemm_peak(repeats):
 
 def conv_layer_runners(c_in, c_out, size):
     """name -> (forward+backward of one 3x3 conv layer, sync name), for every framework that can run here."""
+    import xpnn
+    from xpnn import nn
+
     x = np.random.default_rng(0).standard_normal((SWEEP_BATCH, c_in, size, size), dtype=np.float32)
 
     def xpnn_step(backend):
@@ -115,12 +124,26 @@ def sweep_table(repeats):
         flops = 3 * 2 * SWEEP_BATCH * c_out * c_in * 9 * size * size
         times = interleaved(conv_layer_runners(c_in, c_out, size), repeats)
         medians = {name: median(t) for name, t in times.items()}
+        shares = {name: flops / s / 1e9 / peak for name, s in medians.items() if name in ("xpnn-numpy", "torch-cpu")}
+        record(
+            f"3x3 conv {c_in}->{c_out} on {size}x{size}, padding 1, batch {SWEEP_BATCH}: forward + backward",
+            times,
+            "s/step",
+            sgemm_peak_gflops=peak,
+            share_of_sgemm_peak=shares,
+        )
         for name, seconds in medians.items():
             gflops = flops / seconds / 1e9
-            ratio = ratio_to_peer(name, medians)
-            share = f"{gflops / peak:.0%}" if name in ("xpnn-numpy", "torch-cpu") else ""
+            share = f"{shares[name]:.0%}" if name in shares else ""
             rows.append(
-                [f"{c_in}->{c_out}, {size}x{size}", name, f"{seconds * 1e3:.1f}", f"{gflops:.1f}", share, ratio]
+                [
+                    f"{c_in}->{c_out}, {size}x{size}",
+                    name,
+                    f"{seconds * 1e3:.1f}",
+                    f"{gflops:.1f}",
+                    share,
+                    ratio_to_peer(name, medians),
+                ]
             )
     print_table(
         f"3x3 conv, padding 1, batch {SWEEP_BATCH}: forward + backward, median of {repeats}; numpy sgemm "
@@ -130,9 +153,22 @@ def sweep_table(repeats):
     )
 
 
-def profile_epoch(top=25):
-    x, y = sample_arrays()
-    epoch = xpnn_training_epoch("numpy", make_lenet, x, y, BATCH)
+def print_conv_plans(batch):
+    """How the numpy backend runs each LeNet convolution at this batch size (the choices it makes by shape)."""
+    from xpnn.backend import conv_kernels
+
+    print(f"\nHow the numpy backend runs LeNet-5's convolutions, batch {batch}:")
+    for name, x_shape, w_shape, padding in [
+        ("conv 1->6 5x5, padding 2", (batch, 1, 28, 28), (6, 1, 5, 5), 2),
+        ("conv 6->16 5x5", (batch, 6, 14, 14), (16, 6, 5, 5), 0),
+    ]:
+        print(f"  {name}: {conv_kernels.describe_plan(x_shape, w_shape, padding=padding)}")
+
+
+def profile_epoch(data, top=25):
+    x, y = image_arrays(data)
+    print_conv_plans(BATCH)
+    epoch = xpnn_training_epoch("numpy", xpnn_lenet, x, y, BATCH)
     epoch()  # warm up
     profiler = cProfile.Profile()
     profiler.runcall(epoch)
@@ -140,19 +176,63 @@ def profile_epoch(top=25):
     pstats.Stats(profiler).sort_stats("tottime").print_stats(top)
 
 
+def rss_job(framework, data):
+    """2 LeNet epochs and one batch of all test images in ``framework`` alone; its peak RSS in MB."""
+    x, y = image_arrays(data)
+    x_test, y_test = image_arrays(data, train=False)
+    if framework == "xpnn":
+        import xpnn
+
+        epoch = xpnn_training_epoch("numpy", xpnn_lenet, x, y, BATCH)
+        for _ in range(2):
+            epoch()
+        with xpnn.no_grad():
+            model = epoch.model.eval()
+            accuracy = (model(xpnn.tensor(x_test)).argmax(1).numpy() == y_test).mean()
+    else:
+        import torch
+
+        from benchmarks.harness import torch_training_epoch
+
+        epoch = torch_training_epoch(torch, "cpu", lambda: lenet(torch.nn), x, y, BATCH)
+        for _ in range(2):
+            epoch()
+        with torch.no_grad():
+            model = epoch.model.eval()
+            accuracy = (model(torch.from_numpy(x_test)).argmax(1).numpy() == y_test).mean()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"\n{framework}: LeNet-5 ({data}), 2 epochs + {len(x_test):,} test images in one batch: peak RSS "
+        f"{peak_mb:.0f} MB, test accuracy {accuracy:.3f}"
+    )
+    from benchmarks.harness import RESULTS
+
+    RESULTS.append({"title": f"peak RSS of the LeNet-5 job ({data}), {framework}", "peak_rss_mb": peak_mb})
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="LeNet epochs per framework")
     parser.add_argument("--sweep-repeats", type=int, default=5, help="timed steps per framework and layer")
     parser.add_argument("--only", choices=["lenet", "sweep"], default=None)
+    parser.add_argument("--batch", type=int, default=BATCH, help="LeNet batch size")
+    parser.add_argument("--samples", type=int, default=None, help="train LeNet on the first SAMPLES images only")
     parser.add_argument("--profile", action="store_true", help="also profile one LeNet epoch on numpy")
+    parser.add_argument("--rss-job", choices=["xpnn", "torch"], help="only the memory job, in one framework")
+    add_data_argument(parser)
+    add_json_argument(parser)
     args = parser.parse_args()
-    if args.only != "sweep":
-        lenet_table(args.repeats)
-    if args.only != "lenet":
-        sweep_table(args.sweep_repeats)
-    if args.profile:
-        profile_epoch()
+    if args.rss_job:
+        rss_job(args.rss_job, args.data)
+    else:
+        if args.only != "sweep":
+            lenet_table(args.repeats, args.data, args.batch, args.samples)
+        if args.only != "lenet":
+            sweep_table(args.sweep_repeats)
+        if args.profile:
+            profile_epoch(args.data)
+    if args.json:
+        write_json(args.json, args)
 
 
 if __name__ == "__main__":

@@ -1,14 +1,49 @@
-"""Shared benchmark plumbing: interleaved timing with medians, peers that may be missing, and a table."""
+"""Shared benchmark plumbing: interleaved timing with medians, peers that may be missing, a table, and the same
+results as JSON (``--json PATH``: the machine, the versions, medians and ratios).
+
+Run a benchmark from the repository root as a module (``python -m benchmarks.cnn``) with xpnn installed or
+``PYTHONPATH=.``."""
 
 import gc
+import json
 import os
+import platform
 import statistics
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import xpnn
 
-import xpnn  # noqa: E402
+#: Every table printed in this run, as data, for write_json.
+RESULTS = []
+
+
+FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"  # Debian's dataset-fashion-mnist
+
+
+def image_arrays(data, train=True):
+    """(images (N, 1, 28, 28) float32 in [0, 1], labels int64): the 8,000-image MNIST sample that ships with
+    xpnn (``data='sample'``), or the full Fashion-MNIST read with xpnn's IDX parser (``data='fashion'``)."""
+    import numpy as np
+
+    from xpnn.datasets.mnist import MNIST, read_idx
+
+    if data == "sample":
+        ds = MNIST.offline_sample(train=train)
+        return ds.__getitems__(np.arange(len(ds)))
+    prefix = "train" if train else "t10k"
+    images = read_idx(os.path.join(FASHION_MNIST_DIR, f"{prefix}-images-idx3-ubyte.gz"))
+    labels = read_idx(os.path.join(FASHION_MNIST_DIR, f"{prefix}-labels-idx1-ubyte.gz"))
+    return images[:, None] / np.float32(255), labels.astype(np.int64)  # float32: uint8 / float32
+
+
+def add_data_argument(parser):
+    parser.add_argument(
+        "--data",
+        choices=["sample", "fashion"],
+        default="sample",
+        help="the 8,000-image MNIST sample, or the full Fashion-MNIST (60,000 images; dataset-fashion-mnist)",
+    )
 
 
 def torch_or_none():
@@ -86,6 +121,7 @@ def xpnn_training_epoch(backend, make_model, x, y, batch):
                 optimizer.step()
         return loss.item()
 
+    epoch.model = model
     return epoch
 
 
@@ -108,6 +144,7 @@ def torch_training_epoch(torch, device, make_model, x, y, batch):
             optimizer.step()
         return loss.item()
 
+    epoch.model = model
     return epoch
 
 
@@ -118,12 +155,14 @@ def training_epoch_table(title, make_xpnn_model, make_torch_model, x, y, batch, 
         lambda torch, device: torch_training_epoch(torch, device, make_torch_model, x, y, batch),
     )
     times = interleaved(runners, repeats)
+    heading = f"{title}, Adam, batch {batch}, {len(x):,} samples/epoch; median of {repeats} interleaved epochs"
+    record(heading, times, "s/epoch")
     print_table(
-        f"{title}, Adam, batch {batch}, {len(x):,} samples/epoch; median of {repeats} interleaved epochs "
-        f"({machine_line()})",
+        f"{heading} ({machine_line()})",
         ["framework", "s/epoch", "best", "samples/s", "ratio"],
         timing_rows(times, len(x)),
     )
+    return times
 
 
 def runners_for(xpnn_runner, torch_runner):
@@ -145,6 +184,25 @@ def ratio_to_peer(name, medians):
     """'0.73x torch-cpu': an xpnn median over the median of its PyTorch peer on the same device."""
     peer = PEERS.get(name)
     return f"{medians[name] / medians[peer]:.2f}x {peer}" if peer in medians else ""
+
+
+def record(title, times, unit, **extra):
+    """Keep one measurement (name -> list of seconds) for the JSON report: every time, medians, best, and each
+    xpnn median over its PyTorch peer's, measured after the load average was read."""
+    medians = {name: median(t) for name, t in times.items()}
+    ratios = {name: medians[name] / medians[PEERS[name]] for name in medians if PEERS.get(name) in medians}
+    RESULTS.append(
+        {
+            "title": title,
+            "unit": unit,
+            "seconds": times,
+            "median_s": medians,
+            "best_s": {name: min(t) for name, t in times.items()},
+            "ratio_to_peer": ratios,
+            "load_average": os.getloadavg(),
+            **extra,
+        }
+    )
 
 
 def timing_rows(times, samples_per_run, scale=1.0, digits=3):
@@ -175,6 +233,66 @@ def print_table(title, header, rows):
     print(line)
     for row in rows:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
+
+
+def add_json_argument(parser):
+    parser.add_argument("--json", metavar="PATH", help="also write the machine, versions and results as JSON here")
+
+
+def write_json(path, args):
+    """The run's results (RESULTS) with the machine, the versions and the command line, as JSON at ``path``."""
+    report = {
+        "command": " ".join([os.path.basename(sys.executable), "-m", _module_name()] + sys.argv[1:]),
+        "arguments": vars(args),
+        "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": machine_info(),
+        "versions": versions(),
+        "results": RESULTS,
+    }
+    with open(path, "w") as f:
+        json.dump(report, f, indent=1)
+    print(f"\nwrote {path}")
+
+
+def _module_name():
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    return spec.name if spec is not None else sys.argv[0]
+
+
+def machine_info():
+    """CPU model, cores, the thread settings both frameworks run with, and the load average at the end."""
+    model = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), model)
+    except OSError:
+        pass
+    torch = torch_or_none()
+    return {
+        "cpu_model": model,
+        "cores": os.cpu_count(),
+        "threads": {
+            "torch": torch.get_num_threads() if torch is not None else None,
+            **{k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")},
+        },
+        "load_average_end": os.getloadavg(),
+        "platform": platform.platform(),
+    }
+
+
+def versions():
+    import numpy as np
+
+    blas = np.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
+    torch = torch_or_none()
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "blas": f"{blas.get('name', '?')} {blas.get('version', '?')}",
+        "torch": torch.__version__ if torch is not None else None,
+        "xpnn": xpnn.__version__,
+    }
 
 
 def machine_line():

@@ -1,6 +1,6 @@
 """LSTM(input 28, hidden 128) over 28 steps, batch 128 (the MNIST row-LSTM's shape): forward + backward per batch.
 
-    python benchmarks/rnn.py [--repeats 30] [--layers 1] [--bidirectional]
+    python -m benchmarks.rnn [--repeats 30] [--layers 1] [--bidirectional] [--json PATH]
 
 xpnn on numpy vs PyTorch on the CPU (same thread count), and xpnn on cupy vs PyTorch CUDA where a GPU is
 present; batches interleaved between frameworks, medians reported.
@@ -9,9 +9,18 @@ present; batches interleaved between frameworks, medians reported.
 import argparse
 
 import numpy as np
-from harness import interleaved, machine_line, print_table, runners_for, timing_rows
 
 import xpnn
+from benchmarks.harness import (
+    add_json_argument,
+    interleaved,
+    machine_line,
+    print_table,
+    record,
+    runners_for,
+    timing_rows,
+    write_json,
+)
 from xpnn import nn
 
 SEQ, BATCH, INPUT, HIDDEN = 28, 128, 28, 128
@@ -49,6 +58,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--layers", type=int, default=1)
     parser.add_argument("--bidirectional", action="store_true")
+    add_json_argument(parser)
     args = parser.parse_args()
     x = np.random.default_rng(0).standard_normal((SEQ, BATCH, INPUT)).astype(np.float32)
     shape = (x, args.layers, args.bidirectional)
@@ -57,12 +67,18 @@ def main():
     times = interleaved(runners, args.repeats, warmup=3)
     rows = timing_rows(times, BATCH, scale=1e3, digits=2)
     layout = f"{args.layers} layer(s){', bidirectional' if args.bidirectional else ''}"
-    print_table(
+    heading = (
         f"LSTM({INPUT}→{HIDDEN}), {layout}, seq {SEQ}, batch {BATCH}: forward + backward; median of "
-        f"{args.repeats} interleaved batches ({machine_line()})",
+        f"{args.repeats} interleaved batches"
+    )
+    record(heading, times, "s/batch")
+    print_table(
+        f"{heading} ({machine_line()})",
         ["framework", "ms/batch", "best", "samples/s", "ratio"],
         rows,
     )
+    if args.json:
+        write_json(args.json, args)
 
 
 if __name__ == "__main__":

@@ -72,8 +72,8 @@ def test_both_ways_to_the_input_gradient_agree(backend, w_shape, padding, dilati
     lay = conv_kernels._Layout.of(x.shape, w.shape, geometry)
     assert conv_kernels._input_grad_by_convolution_pays(lay, geometry)
     gy = be.asarray(rng.standard_normal((2, w_shape[0], lay.Ho, lay.Wo)))
-    gy_cols = conv_kernels._grouped(conv_kernels._gy_cols(be.xp, gy, lay), groups)
-    by_col2im = conv_kernels._input_grad(be.xp, gy_cols, w, lay, geometry)
+    gy_cols = conv_kernels._gy_cols(be.xp, gy, lay)
+    by_col2im = conv_kernels._input_grad(be.xp, gy_cols, w, lay, geometry, be.xp.empty(x.shape, dtype=x.dtype))
     by_convolution = conv_kernels._input_grad_by_convolution(be.xp, gy, w, geometry)
     np.testing.assert_allclose(be.to_host(by_convolution), be.to_host(by_col2im), rtol=1e-10, atol=1e-10)
 
@@ -186,3 +186,24 @@ def test_cudnn_pooling_and_batch_norm_match_the_portable_kernels(op):
     (cudnn_out, portable_out) = _run_both(op, x)
     for a, b in zip(cudnn_out, portable_out):
         np.testing.assert_allclose(a, b, atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("workspace, columns", [(1, 1), (2000, 40), (2**30, 10**6)])
+def test_chunks_and_gemm_blocks_give_the_same_convolution(backend, monkeypatch, workspace, columns):
+    """One image per chunk, a few, or the whole batch; one image per GEMM, a few, or all: the same y, gx and gw
+    (a grouped, strided, padded layer whose batch of 6 splits unevenly)."""
+    be = current_backend()
+    rng = np.random.default_rng(0)
+    x, w = be.asarray(rng.standard_normal((6, 4, 7, 8))), be.asarray(rng.standard_normal((6, 2, 3, 2)))
+    b = be.asarray(rng.standard_normal(6))
+    geometry = ConvGeometry((1, 2), (1, 1), (1, 1), 2)
+    want_y, cols = conv_kernels.conv2d_forward(be.xp, x, w, b, geometry, keep_cols=True)
+    gy = be.asarray(rng.standard_normal(want_y.shape))
+    want = conv_kernels.conv2d_backward(be.xp, x, w, gy, geometry, cols)
+    monkeypatch.setattr(conv_kernels, "WORKSPACE_BYTES", workspace)
+    monkeypatch.setattr(conv_kernels, "GEMM_COLUMNS", columns)
+    y, cols = conv_kernels.conv2d_forward(be.xp, x, w, b, geometry, keep_cols=True)
+    assert (cols is None) == (workspace < 2**30)  # a batch over the workspace keeps no column matrix
+    got = conv_kernels.conv2d_backward(be.xp, x, w, gy, geometry, cols)
+    for a, e in zip((y, *got), (want_y, *want)):
+        np.testing.assert_allclose(be.to_host(a), be.to_host(e), rtol=1e-10, atol=1e-10)

@@ -1,9 +1,10 @@
-"""Portable 2-D convolution kernels: im2col through stride tricks and one GEMM per layer, written once against xp.
+"""Portable 2-D convolution kernels: im2col through stride tricks and batched GEMMs, written once against xp.
 
 Layout. The column matrix has one row per (input channel, kernel row, kernel column) and one column per output
 pixel, ordered (image, output row, output column): ``cols[C*kh*kw, N*Ho*Wc]``. Channels outermost makes the
-grouped GEMM a plain batched matmul (groups split the rows), and the GEMM result ``(O, N*Ho*Wc)`` becomes NCHW
-with one transposing copy, into which the bias add and the crop are folded.
+grouped GEMM a plain batched matmul (groups split the rows); the pixel axis is split into blocks of a few images,
+one GEMM each (images_per_gemm), and the GEMM results become NCHW with one copy, into which the bias add and the
+crop are folded. A batch whose column matrix would pass WORKSPACE_BYTES is processed in chunks of images.
 
 Padded-width trick. With a horizontal stride of 1, each output row is computed over the whole padded width Wp
 instead of Wo (Wc = Wp): the Wp - Wo extra columns are garbage, cropped from the result and given zero gradient.
@@ -12,16 +13,21 @@ col2im move long contiguous runs instead of rows of Wo elements. Measured on thi
 gets 10-45% and col2im 30-110% faster, which about pays for the (Wp-Wo)/Wo extra GEMM columns on small layers
 and wins when the copies dominate (numpy copies on one core while BLAS uses all of them).
 
-Backward. The weight gradient is one GEMM against the column matrix, which the forward pass keeps only when that
-gradient will be needed. The input gradient is a GEMM into a column matrix summed back by col2im (kh*kw strided
-adds), or, for stride 1 when the layer has no more output than input channels, a convolution of the output
-gradient (one im2col and one GEMM with a small result). Every other temporary (padded input, GEMM results,
-column gradients) is scratch memory reused from call to call (see scratch.py).
+Backward. The weight gradient is a GEMM per block against the column matrix, which the forward pass keeps only when
+that gradient will be needed (and the batch fits the workspace). The input gradient is a GEMM into a column matrix
+summed back by col2im (kh*kw strided adds), or, for stride 1 when the layer has no more output than input channels,
+a convolution of the output gradient (one im2col and one GEMM with a small result). Every other temporary (padded
+input, GEMM results, column gradients) is scratch memory reused from call to call (see scratch.py).
 """
 
 import collections
 
 from .scratch import scratch
+
+#: Output pixels per GEMM (see images_per_gemm).
+GEMM_COLUMNS = 2048
+#: Bytes of column matrix one convolution may hold at once (see image_chunks).
+WORKSPACE_BYTES = 32 * 2**20
 
 ConvGeometry = collections.namedtuple("ConvGeometry", ["stride", "padding", "dilation", "groups"])
 ConvGeometry.__doc__ = "stride, padding and dilation as (height, width) pairs, and the number of groups."
@@ -78,20 +84,31 @@ def im2col(xp, x, weight_shape, geometry, keep=True):
     return cols.reshape(lay.C * lay.kh * lay.kw, lay.pixels)
 
 
-def _grouped(matrix, groups):
-    """(rows, cols) -> (groups, rows / groups, cols): each group's block of rows, as a view."""
-    return matrix.reshape(groups, matrix.shape[0] // groups, matrix.shape[1])
+def images_per_gemm(lay):
+    """How many images' columns one GEMM takes: about GEMM_COLUMNS output pixels, a divisor of the batch so that
+    the GEMMs are one batched matmul. A small GEMM stays in cache and runs on one BLAS thread; one GEMM over a
+    whole batch of a skinny layer (LeNet's 1->6 and 6->16) was 2-4x slower with 2 OpenBLAS threads, and up to 30x
+    when other processes shared the cores, while wide layers (64->128) keep their speed at about 2,000 columns."""
+    most = max(1, min(lay.N, GEMM_COLUMNS // (lay.Ho * lay.Wc)))
+    return max(d for d in range(1, most + 1) if lay.N % d == 0)
 
 
-def _to_nchw(xp, y_cols, lay, bias):
-    """GEMM result (O, N*Ho*Wc) -> a new (N, O, Ho, Wo) array, garbage columns cropped, bias added in the copy."""
-    y = y_cols.reshape(lay.O, lay.N, lay.Ho, lay.Wc)[:, :, :, : lay.Wo].transpose(1, 0, 2, 3)
-    out = xp.empty((lay.N, lay.O, lay.Ho, lay.Wo), dtype=y_cols.dtype)
+def _by_gemm(matrix, lay, groups, per):
+    """(rows, N*Ho*Wc) -> (groups, N / per, rows / groups, per*Ho*Wc): one GEMM operand per block of ``per``
+    images, as a view (the blocks' rows are strided, which BLAS reads as a leading dimension)."""
+    rows = matrix.shape[0] // groups
+    return matrix.reshape(groups, rows, lay.N // per, per * lay.Ho * lay.Wc).transpose(0, 2, 1, 3)
+
+
+def _gemm_to_nchw(xp, y, lay, groups, per, bias, out):
+    """GEMM results (groups, N / per, O / groups, per*Ho*Wc) -> ``out`` (N, O, Ho, Wo), garbage columns cropped,
+    bias added in the copy."""
+    y = y.reshape(groups, lay.N // per, lay.O // groups, per, lay.Ho, lay.Wc)[..., : lay.Wo]
+    y = y.transpose(1, 3, 0, 2, 4, 5).reshape(lay.N, lay.O, lay.Ho, lay.Wo)
     if bias is None:
         out[...] = y
     else:
         xp.add(y, bias.reshape(1, -1, 1, 1), out=out)
-    return out
 
 
 def _gy_cols(xp, gy, lay):
@@ -102,9 +119,9 @@ def _gy_cols(xp, gy, lay):
     return out.reshape(lay.O, lay.pixels)
 
 
-def _col2im(xp, dcols, lay, geometry):
-    """Sum a column-matrix gradient (C*kh*kw, N*Ho*Wc) back onto the (N, C, H, W) input it was copied from: one
-    vectorised strided add per kernel position, which accumulates where windows overlap.
+def _col2im(xp, dcols, lay, geometry, out):
+    """Sum a column-matrix gradient (C*kh*kw, N*Ho*Wc) back onto the (N, C, H, W) input it was copied from, into
+    ``out``: one vectorised strided add per kernel position, which accumulates where windows overlap.
 
     The sum is built in (C, N, Hp, Wp) order, the order of the column matrix, so that each add reads and writes
     in step; with the padded-width trick a whole output image is one contiguous run there too. Its garbage
@@ -121,48 +138,93 @@ def _col2im(xp, dcols, lay, geometry):
         for j in range(lay.kw):
             targets[i, j] += d6[:, i, j]
     gx = flat[: lay.C * lay.N * plane].reshape(lay.C, lay.N, lay.Hp, lay.Wp)[:, :, ph : ph + lay.H, pw : pw + lay.W]
-    return gx.transpose(1, 0, 2, 3).copy()  # a copy even where the transpose is contiguous: flat is scratch
+    out[...] = gx.transpose(1, 0, 2, 3)
+
+
+def image_chunks(lay, itemsize):
+    """Slices of the batch whose column matrix fits WORKSPACE_BYTES (at least one image each), so that the memory
+    of a convolution stops growing with the batch size (as cuDNN bounds its workspace)."""
+    per_image = lay.C * lay.kh * lay.kw * lay.Ho * lay.Wc * itemsize
+    n = max(1, WORKSPACE_BYTES // per_image)
+    return [slice(i, min(i + n, lay.N)) for i in range(0, lay.N, n)]
+
+
+def describe_plan(x_shape, weight_shape, stride=1, padding=0, dilation=1, groups=1, itemsize=4):
+    """In words, how conv2d_forward/backward run a layer of these shapes: chunks, GEMM blocks, input gradient."""
+    pairs = [(v, v) if isinstance(v, int) else tuple(v) for v in (stride, padding, dilation)]
+    geometry = ConvGeometry(*pairs, groups)
+    lay = _Layout.of(x_shape, weight_shape, geometry)
+    chunks = image_chunks(lay, itemsize)
+    per = images_per_gemm(lay._replace(N=chunks[0].stop))
+    input_grad = "a convolution of gy" if _input_grad_by_convolution_pays(lay, geometry) else "GEMM + col2im"
+    return (
+        f"{len(chunks)} chunk(s) of <= {chunks[0].stop} images under the {WORKSPACE_BYTES >> 20} MiB workspace, "
+        f"{per} image(s) ({per * lay.Ho * lay.Wc} columns) per GEMM, {'padded' if lay.Wc != lay.Wo else 'exact'} "
+        f"width {lay.Wc}, input gradient by {input_grad}"
+    )
 
 
 def conv2d_forward(xp, x, weight, bias, geometry, keep_cols=False):
-    """y = conv2d(x, weight) + bias as one GEMM per group. Returns (y, cols): cols when keep_cols (for the weight
-    gradient), else None so that the column matrix is freed at once."""
+    """y = conv2d(x, weight) + bias as batched GEMMs, over chunks of the batch under the workspace limit. Returns
+    (y, cols): the column matrix when keep_cols and the batch fits one chunk (for the weight gradient), else None
+    so that it is freed at once (the weight gradient then computes it again chunk by chunk)."""
     lay = _Layout.of(x.shape, weight.shape, geometry)
-    g = geometry.groups
-    cols = im2col(xp, x, weight.shape, geometry, keep=keep_cols)
-    y_cols = scratch(xp, "conv.y_cols", (g, lay.O // g, lay.pixels), x.dtype)
-    xp.matmul(weight.reshape(g, lay.O // g, -1), _grouped(cols, g), out=y_cols)
-    return _to_nchw(xp, y_cols.reshape(lay.O, lay.pixels), lay, bias), (cols if keep_cols else None)
+    chunks = image_chunks(lay, x.dtype.itemsize)
+    keep = keep_cols and len(chunks) == 1
+    out = xp.empty((lay.N, lay.O, lay.Ho, lay.Wo), dtype=x.dtype)
+    for part in chunks:
+        cols = im2col(xp, x[part], weight.shape, geometry, keep=keep)
+        _forward_gemm(xp, cols, weight, bias, _Layout.of(x[part].shape, weight.shape, geometry), geometry, out[part])
+    return out, (cols if keep else None)
+
+
+def _forward_gemm(xp, cols, weight, bias, lay, geometry, out):
+    g, per = geometry.groups, images_per_gemm(lay)
+    y = scratch(xp, "conv.y", (g, lay.N // per, lay.O // g, per * lay.Ho * lay.Wc), cols.dtype)
+    xp.matmul(weight.reshape(g, 1, lay.O // g, -1), _by_gemm(cols, lay, g, per), out=y)
+    _gemm_to_nchw(xp, y, lay, g, per, bias, out)
 
 
 def conv2d_backward(xp, x, weight, gy, geometry, cols=None, need_input=True, need_weight=True):
     """Gradients (gx, gw) of conv2d for the output gradient gy (None where not needed). ``cols`` is the column
-    matrix kept by the forward pass; without it the weight gradient recomputes it."""
+    matrix kept by the forward pass; without it the weight gradient recomputes it, chunk by chunk."""
     lay = _Layout.of(x.shape, weight.shape, geometry)
-    g = geometry.groups
     by_convolution = need_input and _input_grad_by_convolution_pays(lay, geometry)
-    gy_g = _grouped(_gy_cols(xp, gy, lay), g) if need_weight or (need_input and not by_convolution) else None
     gx = gw = None
-    if need_weight:
-        cols = im2col(xp, x, weight.shape, geometry, keep=False) if cols is None else cols
-        # cols @ gy.T, transposed afterwards, is gy @ cols.T; with 2 OpenBLAS threads on a busy 2-core machine
-        # the latter form (the long pixel axis as the reduction of a transposed B) ran up to 20x slower.
-        gw = (_grouped(cols, g) @ gy_g.transpose(0, 2, 1)).transpose(0, 2, 1).reshape(weight.shape)
     if by_convolution:
         gx = _input_grad_by_convolution(xp, gy, weight, geometry)
     elif need_input:
-        gx = _input_grad(xp, gy_g, weight, lay, geometry)
+        gx = xp.empty(x.shape, dtype=x.dtype)
+    if need_weight:
+        gw = xp.zeros(weight.shape, dtype=weight.dtype)
+    if need_weight or (need_input and not by_convolution):
+        for part in image_chunks(lay, x.dtype.itemsize) if cols is None else [slice(None)]:
+            part_lay = _Layout.of(x[part].shape, weight.shape, geometry)
+            gy_cols = _gy_cols(xp, gy[part], part_lay)
+            if need_weight:
+                part_cols = im2col(xp, x[part], weight.shape, geometry, keep=False) if cols is None else cols
+                gw += _weight_grad(xp, part_cols, gy_cols, weight.shape, part_lay, geometry.groups)
+            if need_input and not by_convolution:
+                _input_grad(xp, gy_cols, weight, part_lay, geometry, gx[part])
     return gx, gw
 
 
-def _input_grad(xp, gy_grouped, weight, lay, geometry):
-    """Input gradient as W.T @ gy into a column matrix, summed back onto the input by col2im."""
-    g = geometry.groups
-    w_t = weight.reshape(g, lay.O // g, -1).transpose(0, 2, 1)
-    dcols = scratch(xp, "conv.dcols", (g, lay.C * lay.kh * lay.kw // g, lay.pixels), gy_grouped.dtype)
-    xp.matmul(w_t, gy_grouped, out=dcols)
-    dcols = dcols.reshape(lay.C * lay.kh * lay.kw, lay.pixels)
-    return _col2im(xp, dcols, lay, geometry)
+def _weight_grad(xp, cols, gy_cols, weight_shape, lay, groups):
+    """Sum over GEMM blocks of cols @ gy.T, transposed afterwards: gy @ cols.T, with the long pixel axis as the
+    reduction of a transposed B, ran up to 20x slower with 2 OpenBLAS threads on a busy 2-core machine."""
+    per = images_per_gemm(lay)
+    blocks = xp.matmul(_by_gemm(cols, lay, groups, per), _by_gemm(gy_cols, lay, groups, per).transpose(0, 1, 3, 2))
+    return blocks.sum(axis=1).transpose(0, 2, 1).reshape(weight_shape)
+
+
+def _input_grad(xp, gy_cols, weight, lay, geometry, out):
+    """Input gradient as W.T @ gy into a column matrix, summed back onto the input (``out``) by col2im."""
+    g, per = geometry.groups, images_per_gemm(lay)
+    w_t = weight.reshape(g, 1, lay.O // g, -1).transpose(0, 1, 3, 2)
+    dcols = scratch(xp, "conv.dcols", (lay.C * lay.kh * lay.kw, lay.pixels), gy_cols.dtype)
+    xp.matmul(w_t, _by_gemm(gy_cols, lay, g, per), out=_by_gemm(dcols, lay, g, per))
+    _col2im(xp, dcols, lay, geometry, out)
+    return out
 
 
 def _input_grad_by_convolution_pays(lay, geometry):
@@ -188,7 +250,7 @@ def conv_transpose2d_forward(xp, x, weight, bias, geometry, out_hw):
     of the convolution Cout -> Cin that maps an (out_hw) image to x's size."""
     conv_input_shape = (x.shape[0], weight.shape[1] * geometry.groups) + tuple(out_hw)
     lay = _Layout.of(conv_input_shape, weight.shape, geometry)
-    y = _input_grad(xp, _grouped(_gy_cols(xp, x, lay), geometry.groups), weight, lay, geometry)
+    y = _input_grad(xp, _gy_cols(xp, x, lay), weight, lay, geometry, xp.empty(conv_input_shape, dtype=x.dtype))
     if bias is not None:
         y += bias.reshape(1, -1, 1, 1)
     return y
