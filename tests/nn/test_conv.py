@@ -226,23 +226,26 @@ def _torch_twin(torch, model):
 
 @pytest.mark.parametrize("model", ["make_lenet", "make_cnn"])
 def test_example_networks_match_torch_gradients_on_a_batch(backend, model):
-    """LeNet-5 and the default conv-BN-ReLU network of examples/mnist_cnn.py: same weights, one batch."""
+    """LeNet-5 and the default conv-BN-ReLU network of examples/mnist_cnn.py: same weights, one batch.
+
+    In float64: in float32 a ReLU input or a max-pool pair within rounding of a tie can go either way, and with
+    some initial weights (torch draws them unseeded) that changed a few gradients by 2%."""
     torch = pytest.importorskip("torch")
-    ours = getattr(_example_models(), model)()
-    theirs = _torch_twin(torch, ours)
+    ours = getattr(_example_models(), model)().double()
+    theirs = _torch_twin(torch, ours).double()
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
     rng = np.random.default_rng(0)
-    x = rng.random((8, 1, 28, 28)).astype(np.float32)
-    w = rng.standard_normal((8, 10)).astype(np.float32)
+    x = rng.random((8, 1, 28, 28))
+    w = rng.standard_normal((8, 10))
     yo, yt = ours(xpnn.tensor(x)), theirs(torch.tensor(x))
-    assert_close(yo, yt, atol=1e-4)
+    assert_close(yo, yt, atol=1e-10)
     (yo * xpnn.tensor(w)).sum().backward()
     (yt * torch.tensor(w)).sum().backward()
     theirs_params = dict(theirs.named_parameters())
     for name, p in ours.named_parameters():
-        assert_close(p.grad, theirs_params[name].grad, atol=2e-4, rtol=1e-3)
+        assert_close(p.grad, theirs_params[name].grad, atol=1e-9, rtol=1e-7)
     for name, b in ours.named_buffers():
-        assert_close(b, theirs.state_dict()[name], atol=1e-5)
+        assert_close(b, theirs.state_dict()[name], atol=1e-10)
 
 
 CONV1D_CASES = [  # in, out, kernel, kwargs, input shape
