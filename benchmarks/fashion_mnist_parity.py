@@ -1,12 +1,13 @@
 """examples/fashion_mnist_cnn.py next to the identical network and recipe in PyTorch, batch for batch.
 
-    python -m benchmarks.fashion_mnist_parity [--epochs 12] [--seed 0] [--threads 1] [--json PATH]
+    python -m benchmarks.fashion_mnist_parity [--epochs 15] [--seed 0] [--threads 1] [--json PATH]
 
 Both start from the same weights (xpnn's seeded initialisation copied into torch through the state_dict), take
-the same batches in the same order (the ones xpnn's seeded DataLoader gives the example) and use the same Adam,
-cosine schedule and batch size. The xpnn side is the example's run: same seed, same construction order, so the
-same numbers. Prints both test accuracies after every epoch, their gap, and each framework's seconds per epoch
-(training only; the two take turns on every batch, with the same thread count).
+the same batches in the same order, mirrored the same way (what xpnn's seeded DataLoader and flips give the
+example), and use the same Adam, cosine schedule and batch size. The xpnn side is the example's run (same seed,
+same construction order, so the same numbers; tests/examples checks it). Prints both test accuracies after every
+epoch, their gap, and each framework's seconds per epoch (training only; the two take turns on every batch, with
+the same thread count).
 """
 
 import json
@@ -81,6 +82,7 @@ def main(argv=None):
         theirs.train()
         seconds = {"xpnn": 0.0, "torch": 0.0}
         for x, y in loader:
+            x = example.random_flip(x)
             x_np, y_np = x.numpy(), y.numpy()
             start = time.perf_counter()
             loss = loss_fn(ours(x), y)
