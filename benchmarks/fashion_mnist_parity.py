@@ -1,6 +1,6 @@
 """examples/fashion_mnist_cnn.py next to the identical network and recipe in PyTorch, batch for batch.
 
-    python -m benchmarks.fashion_mnist_parity [--epochs 15] [--seed 0] [--threads 1] [--json PATH]
+    python -m benchmarks.fashion_mnist_parity [--epochs 15] [--seed 0] [--threads 1] [--json PATH] [--plot PNG]
 
 Both start from the same weights (xpnn's seeded initialisation copied into torch through the state_dict), take
 the same batches in the same order, mirrored the same way (what xpnn's seeded DataLoader and flips give the
@@ -121,7 +121,29 @@ def main(argv=None):
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"args": vars(args), "epochs": rows}, f, indent=1)
+    if args.plot is not None:
+        plot_accuracies(rows, args.plot or "runs/fashion_mnist_parity.png")
     return rows
+
+
+def plot_accuracies(rows, path):
+    """Both frameworks' test accuracy against the epoch, on one pair of axes."""
+    import common
+
+    fig = common.figure(figsize=(6, 4))
+    if fig is None:
+        return
+    axes = fig.subplots()
+    epochs = [row["epoch"] for row in rows]
+    for name in ("xpnn", "torch"):
+        axes.plot(epochs, [100 * row[name] for row in rows], marker="o", markersize=3, label=f"{name}")
+    axes.set_xlabel("epoch")
+    axes.set_ylabel("test accuracy (%)")
+    last = rows[-1]
+    axes.set_title(f"Fashion-MNIST CNN, same start and batches: xpnn {last['xpnn']:.2%}, torch {last['torch']:.2%}")
+    axes.grid(alpha=0.3)
+    axes.legend()
+    common.save_figure(fig, path, "the accuracy curves")
 
 
 if __name__ == "__main__":

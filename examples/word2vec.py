@@ -45,7 +45,7 @@ def stdlib_texts(limit_words):
                 continue
             text = _docs_and_comments(os.path.join(folder, name))
             texts.append(text)
-            words += text.count(" ")
+            words += len(WORD.findall(text.lower()))  # counted as the model will see them
             if words >= limit_words:
                 return texts
     return texts

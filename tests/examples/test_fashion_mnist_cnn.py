@@ -53,12 +53,14 @@ def test_resume_continues_exactly_with_the_schedule(fashion, tmp_path, stop_afte
 
 def test_the_pytorch_comparison_runs_the_examples_own_run(fashion, tmp_path, monkeypatch):
     pytest.importorskip("torch")
+    pytest.importorskip("matplotlib")
     from benchmarks import fashion_mnist_parity
 
     ours = fashion.main([*QUICK, "--save", str(tmp_path / "a.npz")])
     # The benchmark imports the example by name; give it the module whose data is patched.
     monkeypatch.setitem(sys.modules, "fashion_mnist_cnn", fashion)
-    rows = fashion_mnist_parity.main([*QUICK, "--save", ""])
+    rows = fashion_mnist_parity.main([*QUICK, "--save", "", "--plot", str(tmp_path / "curves.png")])
     assert [row["xpnn"] for row in rows] == ours["accuracy"]  # bit for bit the example's run
     assert rows[-1]["torch"] > 0.3
     assert abs(rows[-1]["xpnn"] - rows[-1]["torch"]) < 0.1  # same start, same batches: close, not equal
+    assert (tmp_path / "curves.png").stat().st_size > 0
