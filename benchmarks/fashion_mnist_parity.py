@@ -1,6 +1,6 @@
 """examples/fashion_mnist_cnn.py next to the identical network and recipe in PyTorch, batch for batch.
 
-    python -m benchmarks.fashion_mnist_parity [--epochs 15] [--seed 0] [--threads 1] [--json PATH] [--plot PNG]
+    python -m benchmarks.fashion_mnist_parity [--epochs 20] [--seed 0] [--threads 1] [--json PATH] [--plot PNG]
 
 Both start from the same weights (xpnn's seeded initialisation copied into torch through the state_dict), take
 the same batches in the same order, mirrored the same way (what xpnn's seeded DataLoader and flips give the
@@ -140,7 +140,9 @@ def plot_accuracies(rows, path):
     axes.set_xlabel("epoch")
     axes.set_ylabel("test accuracy (%)")
     last = rows[-1]
-    axes.set_title(f"Fashion-MNIST CNN, same start and batches: xpnn {last['xpnn']:.2%}, torch {last['torch']:.2%}")
+    axes.set_title(
+        f"Fashion-MNIST CNN, same start and batches\nlast: xpnn {last['xpnn']:.2%}, torch {last['torch']:.2%}"
+    )
     axes.grid(alpha=0.3)
     axes.legend()
     common.save_figure(fig, path, "the accuracy curves")

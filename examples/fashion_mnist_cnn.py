@@ -22,7 +22,7 @@ from xpnn import nn
 from xpnn.datasets import FashionMNIST
 from xpnn.utils.data import DataLoader
 
-EPOCHS, LR = 15, 3e-3
+EPOCHS, LR = 20, 3e-3
 
 
 def arg_parser():
