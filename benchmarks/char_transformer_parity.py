@@ -1,6 +1,6 @@
 """The character GPT of examples/char_transformer.py against the identical model in PyTorch.
 
-    python benchmarks/char_transformer_parity.py [--steps 300] [--n-layer 2] [--n-embd 64] ...
+    python -m benchmarks.char_transformer_parity [--steps 300] [--n-layer 2] [--n-embd 64] ...
 
 Both start from the same weights (xpnn's initialisation copied into torch through the state_dict), see the same
 batches in the same order and use the same AdamW groups, warmup + cosine schedule and gradient clipping.

@@ -1,7 +1,7 @@
 """Data-parallel throughput: the MNIST CNN (examples/mnist_cnn.py) under DistributedDataParallel on 1 and 2 MPI ranks,
 and what its gradient all-reduce costs per step.
 
-    python benchmarks/ddp.py [--steps 20] [--batch 64] [--ranks 1 2]
+    python -m benchmarks.ddp [--steps 20] [--batch 64] [--ranks 1 2]
 
 Each rank trains on ``--batch`` synthetic 28x28 images per step (weak scaling: N ranks take N times the images per
 step). Reported per rank count: median step time (forward, backward with the bucketed all-reduce, Adam), images per
@@ -28,8 +28,7 @@ REPO = os.path.dirname(HERE)
 
 
 def rank_main(steps, batch):
-    sys.path.insert(0, os.path.join(REPO, "examples"))
-    from mnist_cnn import make_cnn
+    from mnist_cnn import make_cnn  # examples/ is on each rank's PYTHONPATH (see launch)
 
     import xpnn
     import xpnn.distributed as dist
@@ -84,11 +83,12 @@ def launch(ranks, steps, batch):
         OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
         OMP_NUM_THREADS="1",
         OPENBLAS_NUM_THREADS="1",
-        PYTHONPATH=os.pathsep.join([REPO, os.environ.get("PYTHONPATH", "")]),
+        PYTHONPATH=os.pathsep.join([REPO, os.path.join(REPO, "examples"), os.environ.get("PYTHONPATH", "")]),
     )
-    cmd = [shutil.which("mpirun"), "-n", str(ranks), "--oversubscribe", sys.executable, __file__, "--rank-main"]
+    cmd = [shutil.which("mpirun"), "-n", str(ranks), "--oversubscribe", sys.executable, "-m", "benchmarks.ddp"]
+    cmd += ["--rank-main"]
     cmd += ["--steps", str(steps), "--batch", str(batch)]
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stdout
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True, cwd=REPO).stdout
     _, world, step, reduce, wait, n_params = next(
         line for line in out.splitlines() if line.startswith("RESULT")
     ).split()

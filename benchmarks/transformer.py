@@ -1,6 +1,6 @@
 """TransformerEncoderLayer(d_model 256, 4 heads, feed-forward 1024) on batch 32 x seq 128: forward + backward.
 
-    python benchmarks/transformer.py [--repeats 20] [--memory-seq 512]
+    python -m benchmarks.transformer [--repeats 20] [--memory-seq 512]
 
 Time: xpnn on numpy vs PyTorch on the CPU (and cupy vs CUDA where present) in the same run, interleaved,
 medians. Memory: peak resident set size of scaled dot-product attention forward + backward (batch 32, 4 heads,
@@ -15,9 +15,9 @@ import subprocess
 import sys
 
 import numpy as np
-from harness import interleaved, machine_line, print_table, runners_for, timing_rows
 
 import xpnn
+from benchmarks.harness import interleaved, machine_line, print_table, runners_for, timing_rows
 from xpnn import nn
 
 D_MODEL, HEADS, FF, SEQ, BATCH = 256, 4, 1024, 128, 32
@@ -80,7 +80,7 @@ def memory_rows(seq):
     rows = []
     for framework in ("xpnn", "torch"):
         out = subprocess.run(
-            [sys.executable, __file__, "--child", framework, "--memory-seq", str(seq)],
+            [sys.executable, "-m", "benchmarks.transformer", "--child", framework, "--memory-seq", str(seq)],
             capture_output=True,
             text=True,
             check=True,
