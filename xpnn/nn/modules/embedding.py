@@ -56,6 +56,8 @@ class EmbeddingBag(Module):
         _weight=None,
         include_last_offset=False,
         padding_idx=None,
+        device=None,
+        dtype=None,
     ):
         super().__init__()
         if mode not in ("sum", "mean", "max"):
@@ -72,7 +74,7 @@ class EmbeddingBag(Module):
         self.num_embeddings, self.embedding_dim, self.mode = num_embeddings, embedding_dim, mode
         self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse = max_norm, norm_type, False, False
         self.include_last_offset, self.padding_idx = include_last_offset, padding_idx
-        self.weight = empty_parameter(num_embeddings, embedding_dim)
+        self.weight = empty_parameter(num_embeddings, embedding_dim, device=device, dtype=dtype)
         if _weight is None:
             self.reset_parameters()
         else:
