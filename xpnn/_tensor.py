@@ -366,7 +366,7 @@ class Tensor(InplaceMethods, TensorMethods):
             raise ValueError(
                 f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {rounding_mode!r}"
             )
-        return A.RoundedDivFunction(rounding_mode)(self, other)
+        return A.RoundedDivFunction(rounding_mode)(self, self._operand(other))
 
     def neg(self):
         return -self
@@ -417,21 +417,29 @@ class Tensor(InplaceMethods, TensorMethods):
         return self._compare(other, lambda a, b: a | b)
 
     def __mod__(self, other):
-        return A.RemainderFunction()(self, other)
+        return A.RemainderFunction()(self, self._operand(other))
 
     def __rmod__(self, other):
-        return A.RemainderFunction()(other, self)
+        return A.RemainderFunction()(self._operand(other), self)
 
     def fmod(self, other):
-        return A.RemainderFunction(truncate=True)(self, other)
+        return A.RemainderFunction(truncate=True)(self, self._operand(other))
 
     def __floordiv__(self, other):
-        return A.RoundedDivFunction("floor", refuse_backward=True)(self, other)
+        return A.RoundedDivFunction("floor", refuse_backward=True)(self, self._operand(other))
 
     def __rfloordiv__(self, other):
-        return A.RoundedDivFunction("floor", refuse_backward=True)(other, self)
+        return A.RoundedDivFunction("floor", refuse_backward=True)(self._operand(other), self)
 
     remainder, floor_divide = __mod__, __floordiv__
+
+    def _operand(self, other):
+        """A Python number as a constant of the dtype it promotes to with this tensor's (numpy's rule for Python
+        numbers: int32 % 2 stays int32, as in torch); anything else as it is."""
+        if not is_scalar(other):
+            return other
+        other = python_scalar(other)
+        return Tensor(backend_of(self.array).asarray(other, dtype=np.result_type(self.array.dtype, other)))
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
     greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne

@@ -4,7 +4,7 @@ the functions that are also Tensor methods (``xpnn.exp(x)`` is ``x.exp()``)."""
 from ._tensor import Tensor
 from ._tensor_methods import where as _where
 from ._utils import normalize_dim
-from .autograd.function import constant_like, wrap_array
+from .autograd.function import wrap_array
 from .backend import get_array_module
 from .ops import arithmetic as A
 from .ops import shape as S
@@ -61,7 +61,7 @@ def mul(input, other):
 
 def div(input, other, *, rounding_mode=None):
     if not isinstance(input, Tensor):  # torch.div(2, t)
-        input = constant_like(input, [other])
+        input = other._operand(input)
     return input.div(other, rounding_mode=rounding_mode)
 
 

@@ -217,7 +217,7 @@ ROUNDING = [
 ]
 
 
-@pytest.mark.parametrize("dtype", ["int64", "float32"])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "float32", "float64"])
 def test_remainder_fmod_and_rounded_division_match_torch(backend, dtype):
     torch = pytest.importorskip("torch")
     a, b = (x.astype(dtype) for x in ROUNDING)
