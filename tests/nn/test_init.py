@@ -49,3 +49,17 @@ def test_a_graph_built_after_the_init_backwards_with_the_new_values(backend):
     nn.init.constant_(w, 3.0)
     (w * w).sum().backward()
     np.testing.assert_array_equal(w.grad.numpy(), np.full((3, 4), 6.0))
+
+
+def test_a_new_layers_tensors_have_torchs_versions(backend):
+    # each in-place fill of the construction counts once, as in torch (Linear: 1; Embedding with a padding row: 2)
+    torch = pytest.importorskip("torch")
+    pairs = [
+        (nn.Linear(3, 2), torch.nn.Linear(3, 2)),
+        (nn.BatchNorm1d(3), torch.nn.BatchNorm1d(3)),
+        (nn.Embedding(4, 3, padding_idx=1), torch.nn.Embedding(4, 3, padding_idx=1)),
+        (nn.EmbeddingBag(4, 3, padding_idx=-1), torch.nn.EmbeddingBag(4, 3, padding_idx=-1)),
+    ]
+    for ours, theirs in pairs:
+        for (name, a), b in zip(ours.state_dict(keep_vars=True).items(), theirs.state_dict(keep_vars=True).values()):
+            assert a._version == b._version, f"{type(ours).__name__}.{name}"

@@ -42,9 +42,9 @@ class _NormBase(Module):
 
     def reset_running_stats(self):
         if self.track_running_stats:
-            self.running_mean.array[...] = 0
-            self.running_var.array[...] = 1
-            self.num_batches_tracked.array[...] = 0
+            init.zeros_(self.running_mean)
+            init.ones_(self.running_var)
+            init.zeros_(self.num_batches_tracked)
 
     def reset_parameters(self):
         self.reset_running_stats()
