@@ -1,6 +1,6 @@
 from ...autograd.grad_mode import no_grad
 from .. import init
-from ..functional.embedding import embedding, embedding_bag
+from ..functional.embedding import check_bag_options, embedding, embedding_bag
 from ..module import Module
 from ..parameter import empty_parameter
 
@@ -72,10 +72,7 @@ class EmbeddingBag(Module):
         dtype=None,
     ):
         super().__init__()
-        if mode not in ("sum", "mean", "max"):
-            raise ValueError(f"EmbeddingBag: mode must be 'sum', 'mean' or 'max', got {mode!r}")
-        if max_norm is not None or scale_grad_by_freq or sparse:
-            raise ValueError("EmbeddingBag: max_norm, scale_grad_by_freq and sparse are not supported by xpnn")
+        check_bag_options("EmbeddingBag", mode, max_norm, scale_grad_by_freq, sparse)
         padding_idx = _padding_row(padding_idx, num_embeddings, f"EmbeddingBag({num_embeddings}, {embedding_dim})")
         self.num_embeddings, self.embedding_dim, self.mode = num_embeddings, embedding_dim, mode
         self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse = max_norm, norm_type, False, False
