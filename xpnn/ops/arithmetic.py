@@ -40,11 +40,17 @@ class MulFunction(Function):
         return ga, gb
 
 
+# Division by zero gives inf/nan silently, as in torch; numpy would also warn (cupy never does).
+_ieee_division = np.errstate(divide="ignore", invalid="ignore")
+
+
 class DivFunction(Function):
+    @_ieee_division
     def forward(self, a, b):
         self.a, self.b = a, b
         return a / b
 
+    @_ieee_division
     def backward(self, g):
         ga = sum_to(g / self.b, self.a.shape) if self.needs_input_grad[0] else None
         gb = sum_to(-g * self.a / (self.b * self.b), self.b.shape) if self.needs_input_grad[1] else None
@@ -154,9 +160,11 @@ class DivScalarFunction(Function):
     def __init__(self, c):
         self.c = c
 
+    @_ieee_division
     def forward(self, x):
         return x / self.c
 
+    @_ieee_division
     def backward(self, g):
         return g / self.c
 
