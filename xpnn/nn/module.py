@@ -14,6 +14,7 @@ from .._tensor import Tensor
 from ..autograd import Function
 from ..autograd.hooks import RemovableHandle
 from ..backend import backend_of
+from ..backend import device as Device
 from .parameter import Parameter
 
 
@@ -434,7 +435,7 @@ class Module:
         """Move every parameter and buffer to the CPU (the numpy backend)."""
         return self.to("cpu")
 
-    def cuda(self: ModuleT, device: int | str | None = None) -> ModuleT:
+    def cuda(self: ModuleT, device: int | str | Device | None = None) -> ModuleT:
         """Move every parameter and buffer to the GPU (the cupy backend); ``device`` as in torch ('cuda:0', 0)."""
         return self.to("cuda" if device is None or isinstance(device, int) else device)
 
