@@ -75,6 +75,8 @@ from .functions import (
     eq,
     exp,
     flatten,
+    floor_divide,
+    fmod,
     gather,
     ge,
     gt,
@@ -107,6 +109,7 @@ from .functions import (
     permute,
     pow,  # noqa: A004
     prod,
+    remainder,
     reshape,
     scatter,
     sigmoid,
