@@ -1,7 +1,7 @@
 """xpnn: a readable deep learning framework whose every op is written once against an ``xp`` array namespace
 that resolves at run time to numpy (CPU) or cupy (CUDA)."""
 
-from . import accelerator, backend, cuda, data, datasets, distributed, metrics, nn, optim, utils
+from . import accelerator, backend, backends, cuda, data, datasets, distributed, metrics, nn, optim, utils, xpu
 from ._tensor import Tensor
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import available_backends, device, get_backend, set_backend, use_backend
@@ -157,6 +157,8 @@ __all__ = [
     "use_backend",
     "manual_seed",
     "backend",
+    "backends",
+    "xpu",
     "data",
     "datasets",
     "nn",
