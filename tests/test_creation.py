@@ -65,6 +65,7 @@ def test_factories_take_requires_grad_and_device(backend):
         lambda: xpnn.rand(5, dtype=xpnn.float64),
         lambda: xpnn.randint(0, 10, (20,)),
         lambda: xpnn.randint(5, (3,)),
+        lambda: xpnn.randint(9, size=(4,)),
         lambda: xpnn.randperm(10),
         lambda: xpnn.normal(2.0, 3.0, size=(4,)),
         lambda: xpnn.normal(xpnn.zeros(3), 1.0),
@@ -84,6 +85,9 @@ def test_random_factories_repeat_under_manual_seed(backend, call):
 
 def test_random_values_have_the_right_ranges_and_dtypes(backend):
     ints = xpnn.randint(3, 7, (1000,))
+    assert xpnn.randint(4, size=(500,)).numpy().max() == 3 and xpnn.randint(4, size=(2,)).shape == (2,)
+    with pytest.raises(TypeError, match="missing the size"):
+        xpnn.randint(4)
     assert ints.dtype is xpnn.int64 and ints.numpy().min() == 3 and ints.numpy().max() == 6
     perm = xpnn.randperm(50)
     assert perm.dtype is xpnn.int64 and sorted(perm.tolist()) == list(range(50))

@@ -6,6 +6,7 @@ import collections
 
 import numpy as np
 
+from . import dtypes
 from ._utils import is_float, normalize_dim, normalize_dims, shape_args
 from .autograd import function as _graph
 from .autograd.function import is_scalar, python_scalar, wrap_array
@@ -395,15 +396,43 @@ def _index_arrays(index, data):
     return tuple(out) if isinstance(index, tuple) else out[0]
 
 
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def _where_dtype(input, other):
+    """torch's result dtype for where() when an operand is a Python number: the number's kind (bool < int < float)
+    lifts the result only above the tensor's kind, to int64 or the default float dtype (where(c, 0.5, ints) is
+    float32, where(c, 1, 0) is int64)."""
+
+    def kind(v):
+        if is_scalar(v):
+            return "b" if isinstance(v, bool) else "i" if isinstance(v, int) else "f"
+        return v.array.dtype.kind
+
+    def dtype_of_kind(k):
+        return np.dtype(
+            np.bool_ if k == "b" else np.int64 if k in "iu" else dtypes.numpy_dtype(dtypes.get_default_dtype())
+        )
+
+    tensors = [v for v in (input, other) if not is_scalar(v)]
+    top = max((kind(v) for v in (input, other) if is_scalar(v)), key=_KIND_RANK.__getitem__)
+    if tensors and _KIND_RANK[top] <= _KIND_RANK[kind(tensors[0])]:
+        return tensors[0].array.dtype
+    return dtype_of_kind(top)
+
+
 def where(condition, input, other):
     """``input`` where ``condition`` holds, else ``other`` (tensors or numbers), differentiable in both."""
     cond = condition.array if isinstance(condition, _graph.Tensor) else condition
     if not hasattr(cond, "dtype") or cond.dtype != np.bool_:
         raise TypeError(f"where: the condition must be a bool tensor, got {getattr(cond, 'dtype', type(cond))}")
-    if is_scalar(input) and is_scalar(other):
-        raise TypeError("where: at least one of input and other must be a tensor")
-    if is_scalar(input):
-        input = wrap_array(get_array_module(cond).asarray(python_scalar(input), dtype=other.array.dtype))
+    if is_scalar(input) or is_scalar(other):
+        dtype = _where_dtype(input, other)
+        xp = get_array_module(cond)
+        input, other = (
+            wrap_array(xp.asarray(python_scalar(v), dtype=dtype)) if is_scalar(v) else v.to(dtype)
+            for v in (input, other)
+        )
     return E.WhereFunction(cond)(input, other)
 
 

@@ -60,6 +60,7 @@ CASES = [
     ("einsum_implicit_transpose", lambda a: _lib(a).einsum("ji", a), [_any((3, 4))]),
     ("where", lambda a, b: _lib(a).where(a > 0, a, b), [_away_from((3, 4), [0.0]), _any((4,))]),
     ("where_scalar", lambda a: _lib(a).where(a > 0, a, 0.0), [_away_from((3, 4), [0.0])]),
+    ("where_scalar_first", lambda a: _lib(a).where(a > 0, 2, a), [_away_from((3, 4), [0.0])]),
     ("masked_fill", lambda a: a.masked_fill(a < 0, 2.0), [_away_from((3, 4), [0.0])]),
     ("clamp_fn", lambda a: _lib(a).clamp(a, min=-0.5, max=0.5), [_away_from((4, 3), [-0.5, 0.5])]),
     ("clip_max", lambda a: _lib(a).clip(a, max=0.2), [_away_from((4, 3), [0.2])]),
@@ -200,6 +201,27 @@ def test_einsum_rejects_ellipsis_and_wrong_operands():
 def test_where_with_condition_only_gives_indices():
     rows, cols = xpnn.where(xpnn.tensor([[True, False], [False, True]]))
     assert rows.tolist() == [0, 1] and cols.tolist() == [0, 1]
+
+
+WHERE_OPERANDS = {"i": np.array([1, 2, 3]), "f": np.array([1.5, -2.5, 3.0], np.float32), "b": np.array([1, 0, 1], bool)}
+
+
+@pytest.mark.parametrize(
+    "a, b", [(1, 0), (True, False), (1.0, 0), (0.5, "i"), ("i", 0.5), ("f", 2), (2, "f"), ("b", 3), ("i", 3), (1, "b")]
+)
+def test_where_with_numbers_takes_torchs_result_dtype(backend, a, b):
+    # siamese_network's where(outputs > 0.5, 1, 0); where(c, 0.5, ints) was truncated to ints, where(c, ints, 0.5)
+    # came out float64.
+    torch = pytest.importorskip("torch")
+    cond = np.array([True, False, True])
+
+    def run(lib):
+        operands = [lib.tensor(WHERE_OPERANDS[v]) if isinstance(v, str) else v for v in (a, b)]
+        return lib.where(lib.tensor(cond), *operands)
+
+    ours, theirs = run(xpnn), run(torch)
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    assert ours.tolist() == theirs.tolist()
 
 
 def test_remainder_and_floor_division_match_torch_and_refuse_grad(backend):
