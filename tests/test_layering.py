@@ -20,7 +20,15 @@ LAYERS = [
     ("tensor", ["xpnn._tensor", "xpnn._tensor_methods", "xpnn._tensor_inplace"]),
     (
         "tensor functions",
-        ["xpnn.creation", "xpnn.functions", "xpnn.cuda", "xpnn.accelerator", "xpnn.backends", "xpnn.xpu"],
+        [
+            "xpnn.creation",
+            "xpnn.functions",
+            "xpnn.cuda",
+            "xpnn.accelerator",
+            "xpnn.backends",
+            "xpnn.xpu",
+            "xpnn.tensor_types",
+        ],
     ),
     (
         "libraries",

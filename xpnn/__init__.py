@@ -3,7 +3,15 @@ that resolves at run time to numpy (CPU) or cupy (CUDA)."""
 
 from . import accelerator, backend, backends, cuda, data, datasets, distributed, metrics, nn, optim, utils, xpu
 from ._tensor import Tensor
-from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (
+    Function,
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .backend import available_backends, device, get_backend, set_backend, use_backend
 from .creation import (
     arange,
@@ -132,6 +140,7 @@ from .functions import (
 )
 from .random import get_rng_state, manual_seed, set_rng_state
 from .serialization import load, save
+from .tensor_types import BoolTensor, ByteTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor
 
 __version__ = "0.1.0"
 
@@ -151,6 +160,15 @@ __all__ = [
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",
+    "inference_mode",
+    "is_inference_mode_enabled",
+    "FloatTensor",
+    "DoubleTensor",
+    "HalfTensor",
+    "LongTensor",
+    "IntTensor",
+    "ByteTensor",
+    "BoolTensor",
     "set_backend",
     "get_backend",
     "available_backends",
