@@ -626,9 +626,12 @@ def test_loading_a_module_needs_its_class_allowed(tmp_path):
         assert type(xpnn.load(path)) is TiedLM
     finally:
         xpnn.serialization.clear_safe_globals()
-    # xpnn's own layers need no allowing, and file written without modules stay version 1
-    xpnn.save(xpnn.nn.TransformerEncoderLayer(8, 2, 16), path)
-    assert isinstance(xpnn.load(path), xpnn.nn.TransformerEncoderLayer)
+    # xpnn's own layers need no allowing; their settings keep their types (a conv's geometry is a namedtuple)
+    for layer in [xpnn.nn.TransformerEncoderLayer(8, 2, 16), xpnn.nn.Conv2d(1, 2, 3, padding=1), xpnn.nn.MaxPool2d(2)]:
+        xpnn.save(layer, path)
+        loaded = xpnn.load(path)
+        x = xpnn.randn(1, 1, 4, 4) if not isinstance(layer, xpnn.nn.TransformerEncoderLayer) else xpnn.randn(2, 1, 8)
+        assert type(loaded) is type(layer) and np.array_equal(loaded.eval()(x).numpy(), layer.eval()(x).numpy())
 
 
 def test_modules_that_cannot_be_named_or_hold_hooks_are_refused_clearly():

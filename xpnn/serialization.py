@@ -150,6 +150,14 @@ def _encode(obj, out, where, containing):
             items = [[_encode_key(k, where), _encode(v, out, f"{where}[{k!r}]", inside)] for k, v in obj.items()]
             kind = next((name for name, cls in _DICT_TYPES.items() if type(obj) is cls), "dict")
             return {"type": kind, "items": items}
+        name = _global_name(type(obj)) if isinstance(obj, tuple) and hasattr(type(obj), "_fields") else None
+        if name is not None and name.startswith("xpnn."):  # a layer's geometry (ConvGeometry) keeps its type
+            out.objects = True
+            return {
+                "type": "namedtuple",
+                "name": name,
+                "items": [_encode(v, out, f"{where}.{f}", inside) for f, v in zip(obj._fields, obj)],
+            }
         if isinstance(obj, set):  # a Module's names of non-persistent buffers
             out.objects = True
             return {"type": "set", "items": [_encode_key(k, where) for k in sorted(obj, key=repr)]}
@@ -390,6 +398,8 @@ def _resolve_global(name, weights_only, path):
             found = None
         if (isinstance(found, type) and issubclass(found, Module)) or (own and inspect.isfunction(found)):
             return found
+        if own and isinstance(found, type) and issubclass(found, tuple) and hasattr(found, "_fields"):
+            return found
         if weights_only is False and inspect.isfunction(found):
             return found
     raise CheckpointError(
@@ -537,6 +547,11 @@ class _Decoder:
             return _resolve_global(node["name"], self.weights_only, self.path)
         if kind == "set":
             return {self.key(k) for k in node["items"]}
+        if kind == "namedtuple":
+            cls = _resolve_global(node["name"], self.weights_only, self.path)
+            if not (isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields")):
+                raise CheckpointError(f"{self.path}: {node['name']} is not a namedtuple class")
+            return cls(*[self.decode(v) for v in node["items"]])
         if kind in _DICT_TYPES:
             return _DICT_TYPES[kind]({self.key(k): self.decode(v) for k, v in node["items"]})
         if kind in ("list", "tuple"):

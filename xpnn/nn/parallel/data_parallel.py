@@ -2,7 +2,8 @@
 
 torch's versions copy the module to each listed GPU and split the batch between the copies; with one device (or
 none) they just call the module, which is what these do. Several devices are refused, pointing at
-DistributedDataParallel (one process per GPU), which xpnn has."""
+DistributedDataParallel (one process per GPU), which xpnn has. One difference: torch's data_parallel raises
+"device type could not be determined" where no GPU is present; this one calls the module there too."""
 
 from ..module import Module
 
