@@ -16,6 +16,7 @@ from .ops import elementwise as E
 from .ops import reduction as R
 from .ops import shape as S
 from .ops import softmax as SM
+from .random import device_rng
 
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
 SortResult = collections.namedtuple("SortResult", ["values", "indices"])
@@ -126,6 +127,48 @@ class TensorMethods:
         for d in self.shape[s : e + 1]:
             n *= d
         return self.reshape(self.shape[:s] + (n,) + self.shape[e + 1 :])
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        """Indices drawn from each row of this tensor (1-D or 2-D non-negative weights, not necessarily summing to
+        one), as torch.multinomial: int64 of shape (num_samples,) or (rows, num_samples). Without replacement an
+        index is drawn at most once per row (Gumbel top-k: the largest log-weight plus Gumbel noise), zero weights
+        last as in torch. Draws come from xpnn's generator of the tensor's backend, so they differ from torch's."""
+        if generator is not None:
+            raise NotImplementedError("multinomial: xpnn has no Generator objects; seed with xpnn.manual_seed")
+        weights = self.array
+        if weights.ndim not in (1, 2) or weights.dtype.kind != "f":
+            raise ValueError(
+                f"multinomial: expected a 1-D or 2-D float tensor of weights, got {self.dtype} {self.shape}"
+            )
+        xp = get_array_module(weights)
+        rows = weights.reshape(-1, weights.shape[-1]).astype(np.float64)
+        if bool((rows < 0).any()) or not bool(xp.isfinite(rows).all()):
+            raise RuntimeError("multinomial: weights must be finite and non-negative")
+        nonzero = (rows > 0).sum(-1)
+        if bool((nonzero == 0).any()):
+            raise RuntimeError("multinomial: a row of weights sums to zero")
+        if not replacement and num_samples > rows.shape[1]:
+            raise RuntimeError(
+                f"multinomial: cannot draw {num_samples} samples without replacement from {rows.shape[1]} categories"
+            )
+        rng = device_rng(backend_of(weights))
+        if replacement:
+            cdf = xp.cumsum(rows / rows.sum(-1, keepdims=True), axis=-1)
+            u = rng.random((rows.shape[0], num_samples))
+            drawn = (cdf[:, None, :] <= u[:, :, None]).sum(-1).clip(max=rows.shape[1] - 1)
+        else:
+            with np.errstate(divide="ignore"):
+                keys = xp.log(rows) - xp.log(-xp.log(rng.random(rows.shape)))
+            drawn = xp.argsort(-keys, axis=-1, kind="stable")[:, :num_samples]
+        return wrap_array(drawn.reshape(weights.shape[:-1] + (num_samples,)).astype(np.int64))
+
+    def flip(self, *dims):
+        """The elements in reverse order along ``dims`` (a copy, as torch.flip)."""
+        dims = shape_args(dims)
+        axes = [normalize_dim(d, self.ndim) for d in dims]
+        if len(set(axes)) != len(axes):
+            raise RuntimeError(f"flip: dims {dims} name a dimension more than once")
+        return S.FlipFunction(axes)(self) if self.ndim else self.clone()
 
     def permute(self, *dims):
         dims = shape_args(dims)

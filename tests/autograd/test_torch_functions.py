@@ -59,6 +59,9 @@ CASES = [
     ("einsum_summed_away", lambda a, b: _lib(a).einsum("ij,k->jk", a, b), [_any((3, 4)), _any((2,))]),
     ("einsum_implicit_transpose", lambda a: _lib(a).einsum("ji", a), [_any((3, 4))]),
     ("where", lambda a, b: _lib(a).where(a > 0, a, b), [_away_from((3, 4), [0.0]), _any((4,))]),
+    ("flip_fn", lambda a: _lib(a).flip(a, (0, 2)), [_any((2, 3, 4))]),
+    ("flip_method_negative", lambda a: a.flip(-1), [_any((3, 4))]),
+    ("flip_method_dims", lambda a: a.flip(1, 0) * a, [_any((3, 3))]),
     ("where_scalar", lambda a: _lib(a).where(a > 0, a, 0.0), [_away_from((3, 4), [0.0])]),
     ("where_scalar_first", lambda a: _lib(a).where(a > 0, 2, a), [_away_from((3, 4), [0.0])]),
     ("masked_fill", lambda a: a.masked_fill(a < 0, 2.0), [_away_from((3, 4), [0.0])]),
@@ -254,3 +257,16 @@ def test_matmul_shape_errors_name_both_shapes(backend):
             call()
     with pytest.raises(RuntimeError, match="2-D"):
         xpnn.mm(a, a)
+
+
+def test_flip_is_a_copy_and_refuses_repeated_dims(backend):
+    torch = pytest.importorskip("torch")
+    x = xpnn.arange(6.0).reshape(2, 3)
+    y = x.flip(1)
+    y[0, 0] = 100.0  # torch.flip copies: writing to the result leaves x alone
+    assert x.tolist() == torch.arange(6.0).reshape(2, 3).tolist()
+    assert xpnn.tensor(3.0).flip(0).item() == torch.tensor(3.0).flip(0).item()
+    with pytest.raises(RuntimeError, match="more than once"):
+        x.flip(0, -2)
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        x.flip(2)
