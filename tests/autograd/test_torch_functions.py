@@ -270,3 +270,20 @@ def test_flip_is_a_copy_and_refuses_repeated_dims(backend):
         x.flip(0, -2)
     with pytest.raises(IndexError, match="Dimension out of range"):
         x.flip(2)
+
+
+@pytest.mark.parametrize(
+    "value", [np.array(2), np.array([1]), np.array([[0]]), np.array(2.0), np.array([1, 2]), np.array(True)]
+)
+def test_index_protocol_as_torch(value):
+    # word_language_model's generate.py: corpus.dictionary.idx2word[torch.multinomial(weights, 1)[0]]
+    torch = pytest.importorskip("torch")
+    words = ["a", "b", "c"]
+
+    def lookup(lib):
+        try:
+            return words[lib.tensor(value)]
+        except TypeError as e:
+            return type(e)
+
+    assert lookup(xpnn) == lookup(torch)
