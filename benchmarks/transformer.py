@@ -1,7 +1,7 @@
 """TransformerEncoderLayer(d_model 256, 4 heads, feed-forward 1024) on batch 32 x seq 128: forward + backward;
 and a training step of examples/char_transformer.py's GPT at the example's default size.
 
-    python -m benchmarks.transformer [--repeats 20] [--memory-seq 512]
+    python -m benchmarks.transformer [--repeats 20] [--memory-seq 512] [--memory-repeats 5] [--json PATH]
 
 Time: xpnn on numpy vs PyTorch on the CPU (and cupy vs CUDA where present) in the same run, interleaved,
 medians. The training step (forward, backward, gradient clipping, AdamW) runs the example's model and its
@@ -22,7 +22,17 @@ import numpy as np
 
 import xpnn
 from benchmarks.char_transformer_parity import load_example, torch_twin
-from benchmarks.harness import interleaved, machine_line, print_table, runners_for, timing_rows
+from benchmarks.harness import (
+    RESULTS,
+    add_json_argument,
+    interleaved,
+    machine_line,
+    print_table,
+    record,
+    runners_for,
+    timing_rows,
+    write_json,
+)
 from xpnn import nn
 
 D_MODEL, HEADS, FF, SEQ, BATCH = 256, 4, 1024, 128, 32
@@ -141,9 +151,8 @@ def attention_peak(framework, seq):
     return _rss_bytes("VmHWM") - baseline
 
 
-def memory_rows(seq, repeats):
-    """Median, smallest and largest peak of ``repeats`` fresh processes per framework, alternating: torch's peak
-    varies from run to run with what its allocator keeps."""
+def memory_peaks(seq, repeats):
+    """framework -> the peaks (MiB) of ``repeats`` fresh processes, run alternately."""
     peaks = {"xpnn": [], "torch": []}
     for _ in range(repeats):
         for framework in peaks:
@@ -154,6 +163,12 @@ def memory_rows(seq, repeats):
                 check=True,
             )
             peaks[framework].append(json.loads(out.stdout.strip().splitlines()[-1])["peak"] / 2**20)
+    return peaks
+
+
+def memory_rows(peaks, seq):
+    """Median, smallest and largest peak per framework: torch's varies from run to run with what its allocator
+    keeps."""
     rows = [[f, f"{statistics.median(p):.0f}", f"{min(p):.0f}", f"{max(p):.0f}"] for f, p in peaks.items()]
     matrix = BATCH * HEADS * seq * seq * 4 / 2**20
     rows.append(["(one attention matrix)", f"{matrix:.0f}", "", ""])
@@ -166,6 +181,7 @@ def main():
     parser.add_argument("--memory-seq", type=int, default=512)
     parser.add_argument("--memory-repeats", type=int, default=5)
     parser.add_argument("--child", choices=["xpnn", "torch"], help=argparse.SUPPRESS)
+    add_json_argument(parser)
     args = parser.parse_args()
     if args.child:
         print(json.dumps({"peak": attention_peak(args.child, args.memory_seq)}))
@@ -173,21 +189,29 @@ def main():
     x = np.random.default_rng(0).standard_normal((BATCH, SEQ, D_MODEL)).astype(np.float32)
     runners = runners_for(lambda b: xpnn_runner(b, x), lambda torch, device: torch_runner(torch, device, x))
     times = interleaved(runners, args.repeats, warmup=2)
-    print_table(
+    title = (
         f"TransformerEncoderLayer(d_model {D_MODEL}, {HEADS} heads, ff {FF}), batch {BATCH} x seq {SEQ}: "
-        f"forward + backward; median of {args.repeats} interleaved runs ({machine_line()})",
+        f"forward + backward; median of {args.repeats} interleaved runs"
+    )
+    record(title, times, "s/batch")
+    print_table(
+        f"{title} ({machine_line()})",
         ["framework", "ms/batch", "best", "samples/s", "ratio"],
         timing_rows(times, BATCH, scale=1e3, digits=1),
     )
     title, batch, runners = gpt_runners(args.repeats)
     times = interleaved(runners, args.repeats, warmup=2)
+    record(title, times, "s/step")
     print_table(title, ["framework", "ms/step", "best", "sequences/s", "ratio"], timing_rows(times, batch, 1e3, 1))
-    print_table(
+    title = (
         f"Peak RSS growth of causal attention forward + backward, batch {BATCH}, {HEADS} heads, seq "
-        f"{args.memory_seq}, head size 64 ({args.memory_repeats} fresh processes each)",
-        ["framework", "median MiB", "min", "max"],
-        memory_rows(args.memory_seq, args.memory_repeats),
+        f"{args.memory_seq}, head size 64 ({args.memory_repeats} fresh processes each)"
     )
+    peaks = memory_peaks(args.memory_seq, args.memory_repeats)
+    RESULTS.append({"title": title, "unit": "MiB", "peaks": peaks})
+    print_table(title, ["framework", "median MiB", "min", "max"], memory_rows(peaks, args.memory_seq))
+    if args.json:
+        write_json(args.json, args)
 
 
 if __name__ == "__main__":

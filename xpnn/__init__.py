@@ -84,6 +84,8 @@ from .functions import (
     exp,
     flatten,
     flip,
+    floor_divide,
+    fmod,
     gather,
     ge,
     gt,
@@ -117,6 +119,7 @@ from .functions import (
     permute,
     pow,  # noqa: A004
     prod,
+    remainder,
     reshape,
     scatter,
     sigmoid,

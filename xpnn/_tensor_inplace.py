@@ -37,8 +37,17 @@ class InplaceMethods:
     def mul_(self, other):
         return self._inplace("mul_", lambda x, o: x * o, other)
 
-    def div_(self, other):
-        return self._inplace("div_", lambda x, o: x / o, other)
+    def div_(self, other, *, rounding_mode=None):
+        return self._inplace("div_", lambda x, o: x.div(o, rounding_mode=rounding_mode), other)
+
+    def remainder_(self, other):
+        return self._inplace("remainder_", lambda x, o: x % o, other)
+
+    def fmod_(self, other):
+        return self._inplace("fmod_", lambda x, o: x.fmod(o), other)
+
+    def floor_divide_(self, other):
+        return self._inplace("floor_divide_", lambda x, o: x // o, other)
 
     def __iadd__(self, other):
         return self.add_(other)
@@ -51,6 +60,12 @@ class InplaceMethods:
 
     def __itruediv__(self, other):
         return self.div_(other)
+
+    def __imod__(self, other):
+        return self.remainder_(other)
+
+    def __ifloordiv__(self, other):
+        return self.floor_divide_(other)
 
     def pow_(self, exponent):
         return self._inplace("pow_", lambda x, e: x**e, exponent)

@@ -59,8 +59,22 @@ def mul(input, other):
     return input * other
 
 
-def div(input, other):
-    return input / other
+def div(input, other, *, rounding_mode=None):
+    if not isinstance(input, Tensor):  # torch.div(2, t)
+        input = other._operand(input)
+    return input.div(other, rounding_mode=rounding_mode)
+
+
+def remainder(input, other):
+    return input % other
+
+
+def fmod(input, other):
+    return input.fmod(other)
+
+
+def floor_divide(input, other):
+    return input // other
 
 
 def pow(input, exponent):  # noqa: A001

@@ -227,13 +227,87 @@ def test_where_with_numbers_takes_torchs_result_dtype(backend, a, b):
     assert ours.tolist() == theirs.tolist()
 
 
-def test_remainder_and_floor_division_match_torch_and_refuse_grad(backend):
+def _wide(shape):
+    return lambda rng: 3.0 * rng.standard_normal(shape)
+
+
+def _nonzero(shape):
+    # divisors of both signs, kept away from 0
+    return lambda rng: rng.uniform(0.5, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+ROUNDING = [
+    np.array([7, -7, 5, -5, 0, 6]),
+    np.array([2, 2, -3, -3, 4, -2]),
+]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "float32", "float64"])
+def test_remainder_fmod_and_rounded_division_match_torch(backend, dtype):
     torch = pytest.importorskip("torch")
-    a = np.array([7, -3, 5, 0])
-    assert (xpnn.tensor(a) % 3).tolist() == (torch.tensor(a) % 3).tolist()
-    assert (xpnn.tensor(a) // 2).tolist() == (torch.tensor(a) // 2).tolist()
-    with pytest.raises(RuntimeError, match="not differentiable"):
-        xpnn.tensor([1.0], requires_grad=True) % 2
+    a, b = (x.astype(dtype) for x in ROUNDING)
+    ops = [
+        lambda a, b: a % b,
+        lambda a, b: a // b,
+        lambda a, b: _lib(a).fmod(a, b),
+        lambda a, b: _lib(a).remainder(a, -3),
+        lambda a, b: a.fmod(4),
+        lambda a, b: _lib(a).div(a, b, rounding_mode="trunc"),
+        lambda a, b: a.div(b, rounding_mode="floor"),
+        lambda a, b: _lib(a).floor_divide(a, b),
+        lambda a, b: 9 % b,
+        lambda a, b: 9 // b,
+    ]
+    for op in ops:
+        ours, theirs = op(xpnn.tensor(a), xpnn.tensor(b)), op(torch.tensor(a), torch.tensor(b))
+        assert ours.tolist() == theirs.tolist() and str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+
+
+def test_in_place_remainder_and_rounded_division_match_torch(backend):
+    torch = pytest.importorskip("torch")
+    a, b = ROUNDING
+    for name, op in [
+        ("remainder_", lambda t, o: t.remainder_(o)),
+        ("fmod_", lambda t, o: t.fmod_(o)),
+        ("floor_divide_", lambda t, o: t.floor_divide_(o)),
+        ("div_ trunc", lambda t, o: t.div_(o, rounding_mode="trunc")),
+    ]:
+        ours, theirs = xpnn.tensor(a), torch.tensor(a)
+        before = ours._version
+        assert op(ours, xpnn.tensor(b)) is ours and ours._version == before + 1
+        op(theirs, torch.tensor(b))
+        assert ours.tolist() == theirs.tolist(), name
+    ours, theirs = xpnn.tensor(a), torch.tensor(a)
+    ours %= 4
+    theirs %= 4
+    ours //= -3
+    theirs //= -3
+    assert ours.tolist() == theirs.tolist()
+
+
+def test_floor_divide_has_no_derivative_as_in_torch(backend):
+    torch = pytest.importorskip("torch")
+    x = xpnn.tensor([5.5, -3.2], requires_grad=True)
+    t = torch.tensor([5.5, -3.2], requires_grad=True)
+    y, ty = x // 2.0, t // 2.0
+    assert y.requires_grad and ty.requires_grad
+    with pytest.raises(RuntimeError, match="derivative for .*floor_divide is not implemented"):
+        ty.sum().backward()
+    with pytest.raises(RuntimeError, match="derivative for .*floor_divide is not implemented"):
+        y.sum().backward()
+
+
+def test_a_number_modulo_a_tensor_has_the_gradient_of_torchs_tensor_remainder(backend):
+    # torch gives no derivative to remainder(number, tensor); its tensor-tensor remainder gives -floor(a / b)
+    torch = pytest.importorskip("torch")
+    b = _nonzero((5,))(np.random.default_rng(3))
+    gradcheck(lambda b: 2.5 % b, b)
+    x, t = xpnn.tensor(b, requires_grad=True), torch.tensor(b, requires_grad=True)
+    y, ty = 2.5 % x, torch.remainder(torch.tensor(2.5, dtype=torch.float64), t)
+    assert_close(y, ty)
+    y.sum().backward()
+    ty.sum().backward()
+    assert_close(x.grad, t.grad)
 
 
 ARITH = [
@@ -241,6 +315,16 @@ ARITH = [
     ("sub_method", lambda a, b: a.sub(b, alpha=0.5), [_any((3, 4)), _any((3, 4))]),
     ("mul_div_fns", lambda a, b: _lib(a).div(_lib(a).mul(a, b), b.abs() + 1.0), [_any((3,)), _any((3,))]),
     ("pow_neg_fns", lambda a: _lib(a).neg(_lib(a).pow(a, 2.0)), [_any((3,))]),
+    ("remainder_broadcast", lambda a, b: a % b, [_wide((3, 4)), _nonzero((4,))]),
+    ("remainder_fn_scalar", lambda a: _lib(a).remainder(a, -1.5), [_wide((5,))]),
+    ("fmod_fn", lambda a, b: _lib(a).fmod(a, b), [_wide((3, 4)), _nonzero((3, 1))]),
+    ("fmod_method_scalar", lambda a: a.fmod(1.5), [_wide((5,))]),
+    (
+        "div_floor_zero_grad",
+        lambda a, b: _lib(a).div(a, b, rounding_mode="floor") + a * b,
+        [_wide((4,)), _nonzero((4,))],
+    ),
+    ("div_trunc_zero_grad", lambda a, b: a.div(b, rounding_mode="trunc") * 1.0, [_wide((2, 3)), _nonzero((3,))]),
 ]
 
 

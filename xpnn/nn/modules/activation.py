@@ -147,10 +147,10 @@ class Softsign(Module):
 class PReLU(Module):
     """Leaky ReLU whose negative slope is learnt: num_parameters 1 (shared) or one per channel, starting at init."""
 
-    def __init__(self, num_parameters=1, init=0.25):
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
         super().__init__()
         self.num_parameters, self.init = num_parameters, init
-        self.weight = empty_parameter(num_parameters)
+        self.weight = empty_parameter(num_parameters, device=device, dtype=dtype)
         self.reset_parameters()
 
     def reset_parameters(self):

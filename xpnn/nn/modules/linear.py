@@ -89,11 +89,11 @@ class Bilinear(Module):
     """y = x1^T W x2 + b per output feature. weight: (out_features, in1_features, in2_features), bias:
     (out_features,), both U(-1/sqrt(in1_features), 1/sqrt(in1_features)) as in torch."""
 
-    def __init__(self, in1_features, in2_features, out_features, bias=True):
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
-        self.weight = empty_parameter(out_features, in1_features, in2_features)
-        self.bias = empty_parameter(out_features) if bias else None
+        self.weight = empty_parameter(out_features, in1_features, in2_features, device=device, dtype=dtype)
+        self.bias = empty_parameter(out_features, device=device, dtype=dtype) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self):
