@@ -465,6 +465,15 @@ class Tensor(InplaceMethods, TensorMethods):
     def __int__(self):
         return int(self.item())
 
+    def __index__(self):
+        """``words[t]``, ``range(t)``: an integer (or bool) tensor of one element is an index, as in torch."""
+        if self.array.dtype.kind not in "iub" or self.array.size != 1:
+            raise TypeError(
+                f"only integer tensors of a single element can be converted to an index, got {self.dtype} "
+                f"of shape {self.shape}"
+            )
+        return int(self.item())
+
     def any(self):
         return Tensor(self.array.any())
 

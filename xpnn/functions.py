@@ -268,6 +268,14 @@ def transpose(input, dim0, dim1):
     return input.transpose(dim0, dim1)
 
 
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    return input.multinomial(num_samples, replacement, generator=generator)
+
+
+def flip(input, dims):
+    return input.flip(dims)
+
+
 def permute(input, dims):
     return input.permute(dims)
 

@@ -59,7 +59,11 @@ CASES = [
     ("einsum_summed_away", lambda a, b: _lib(a).einsum("ij,k->jk", a, b), [_any((3, 4)), _any((2,))]),
     ("einsum_implicit_transpose", lambda a: _lib(a).einsum("ji", a), [_any((3, 4))]),
     ("where", lambda a, b: _lib(a).where(a > 0, a, b), [_away_from((3, 4), [0.0]), _any((4,))]),
+    ("flip_fn", lambda a: _lib(a).flip(a, (0, 2)), [_any((2, 3, 4))]),
+    ("flip_method_negative", lambda a: a.flip(-1), [_any((3, 4))]),
+    ("flip_method_dims", lambda a: a.flip(1, 0) * a, [_any((3, 3))]),
     ("where_scalar", lambda a: _lib(a).where(a > 0, a, 0.0), [_away_from((3, 4), [0.0])]),
+    ("where_scalar_first", lambda a: _lib(a).where(a > 0, 2, a), [_away_from((3, 4), [0.0])]),
     ("masked_fill", lambda a: a.masked_fill(a < 0, 2.0), [_away_from((3, 4), [0.0])]),
     ("clamp_fn", lambda a: _lib(a).clamp(a, min=-0.5, max=0.5), [_away_from((4, 3), [-0.5, 0.5])]),
     ("clip_max", lambda a: _lib(a).clip(a, max=0.2), [_away_from((4, 3), [0.2])]),
@@ -202,6 +206,27 @@ def test_where_with_condition_only_gives_indices():
     assert rows.tolist() == [0, 1] and cols.tolist() == [0, 1]
 
 
+WHERE_OPERANDS = {"i": np.array([1, 2, 3]), "f": np.array([1.5, -2.5, 3.0], np.float32), "b": np.array([1, 0, 1], bool)}
+
+
+@pytest.mark.parametrize(
+    "a, b", [(1, 0), (True, False), (1.0, 0), (0.5, "i"), ("i", 0.5), ("f", 2), (2, "f"), ("b", 3), ("i", 3), (1, "b")]
+)
+def test_where_with_numbers_takes_torchs_result_dtype(backend, a, b):
+    # siamese_network's where(outputs > 0.5, 1, 0); where(c, 0.5, ints) was truncated to ints, where(c, ints, 0.5)
+    # came out float64.
+    torch = pytest.importorskip("torch")
+    cond = np.array([True, False, True])
+
+    def run(lib):
+        operands = [lib.tensor(WHERE_OPERANDS[v]) if isinstance(v, str) else v for v in (a, b)]
+        return lib.where(lib.tensor(cond), *operands)
+
+    ours, theirs = run(xpnn), run(torch)
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    assert ours.tolist() == theirs.tolist()
+
+
 def _wide(shape):
     return lambda rng: 3.0 * rng.standard_normal(shape)
 
@@ -316,3 +341,33 @@ def test_matmul_shape_errors_name_both_shapes(backend):
             call()
     with pytest.raises(RuntimeError, match="2-D"):
         xpnn.mm(a, a)
+
+
+def test_flip_is_a_copy_and_refuses_repeated_dims(backend):
+    torch = pytest.importorskip("torch")
+    x = xpnn.arange(6.0).reshape(2, 3)
+    y = x.flip(1)
+    y[0, 0] = 100.0  # torch.flip copies: writing to the result leaves x alone
+    assert x.tolist() == torch.arange(6.0).reshape(2, 3).tolist()
+    assert xpnn.tensor(3.0).flip(0).item() == torch.tensor(3.0).flip(0).item()
+    with pytest.raises(RuntimeError, match="more than once"):
+        x.flip(0, -2)
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        x.flip(2)
+
+
+@pytest.mark.parametrize(
+    "value", [np.array(2), np.array([1]), np.array([[0]]), np.array(2.0), np.array([1, 2]), np.array(True)]
+)
+def test_index_protocol_as_torch(value):
+    # word_language_model's generate.py: corpus.dictionary.idx2word[torch.multinomial(weights, 1)[0]]
+    torch = pytest.importorskip("torch")
+    words = ["a", "b", "c"]
+
+    def lookup(lib):
+        try:
+            return words[lib.tensor(value)]
+        except TypeError as e:
+            return type(e)
+
+    assert lookup(xpnn) == lookup(torch)

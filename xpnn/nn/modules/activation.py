@@ -162,3 +162,7 @@ class PReLU(Module):
 
     def extra_repr(self):
         return f"num_parameters={self.num_parameters}"
+
+
+# torch defines MultiheadAttention in nn.modules.activation; programs name it there (as a class a checkpoint holds).
+from .attention import MultiheadAttention  # noqa: E402, F401

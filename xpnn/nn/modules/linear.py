@@ -111,3 +111,8 @@ class Bilinear(Module):
             f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
             f"out_features={self.out_features}, bias={self.bias is not None}"
         )
+
+
+# torch's class of MultiheadAttention.out_proj: a Linear that its dynamic quantization leaves alone. xpnn has no
+# quantization, so the name is Linear itself (programs list it among the classes a checkpoint may hold).
+NonDynamicallyQuantizableLinear = Linear
