@@ -119,6 +119,7 @@ from .functions import (
     permute,
     pow,  # noqa: A004
     prod,
+    relu,
     remainder,
     reshape,
     scatter,

@@ -117,6 +117,10 @@ def sigmoid(input):
     return input.sigmoid()
 
 
+def relu(input):
+    return input.relu()
+
+
 def abs(input):  # noqa: A001 - torch's name
     return input.abs()
 

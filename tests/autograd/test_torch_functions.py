@@ -25,6 +25,7 @@ CASES = [
     ("sin_cos", lambda a: _lib(a).sin(a) * a.cos(), [_any((3, 2))]),
     ("exp_log_sqrt_fns", lambda a: _lib(a).exp(a) + _lib(a).log(a) + _lib(a).sqrt(a), [_pos((4,))]),
     ("tanh_sigmoid_fns", lambda a: _lib(a).tanh(a) * _lib(a).sigmoid(a), [_any((4,))]),
+    ("relu_fn", lambda a: _lib(a).relu(a), [_any((3, 4))]),
     ("softmax", lambda a: _lib(a).softmax(a, dim=1), [_any((2, 5))]),
     ("log_softmax_method", lambda a: a.log_softmax(-1), [_any((2, 3, 4))]),
     ("sum_fn", lambda a: _lib(a).sum(a, 0), [_any((3, 4))]),
