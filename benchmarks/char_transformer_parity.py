@@ -1,6 +1,6 @@
 """The character GPT of examples/char_transformer.py against the identical model in PyTorch.
 
-    python benchmarks/char_transformer_parity.py [--steps 300] [--n-layer 2] [--n-embd 64] ...
+    python -m benchmarks.char_transformer_parity [--steps 300] [--n-layer 2] [--n-embd 64] ... [--json PATH]
 
 Both start from the same weights (xpnn's initialisation copied into torch through the state_dict), see the same
 batches in the same order and use the same AdamW groups, warmup + cosine schedule and gradient clipping.
@@ -15,6 +15,7 @@ import sys
 import numpy as np
 
 import xpnn
+from benchmarks.harness import RESULTS, add_json_argument, write_json
 from xpnn.datasets import load_text_corpus
 
 EXAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "char_transformer.py")
@@ -62,6 +63,7 @@ def main(argv=None):
     parser = example.arg_parser()
     parser.set_defaults(steps=300, n_layer=2, n_embd=64, n_head=4, block_size=32, batch_size=16, dropout=0.0)
     parser.set_defaults(eval_interval=100, warmup=30, lr=2e-3, sample_chars=150)
+    add_json_argument(parser)
     args = parser.parse_args(argv)
     if args.dropout != 0.0:
         sys.exit("parity needs --dropout 0: the two frameworks draw different dropout masks")
@@ -100,6 +102,7 @@ def main(argv=None):
         f"context {args.block_size}, batch {args.batch_size}, {args.steps} steps"
     )
     print(f"{'step':>6}  {'xpnn val':>9}  {'torch val':>9}  {'gap':>7}")
+    evaluations = []
     for step in range(args.steps):
         x, y = data.batch("train", args.seed, step, args.batch_size, args.block_size)
         loss = example.loss_of(ours, x, y)
@@ -118,9 +121,13 @@ def main(argv=None):
         if (step + 1) % args.eval_interval == 0 or step + 1 == args.steps:
             val_ours, val_theirs = example.evaluate(ours, data, args), torch_val_loss()
             gap = (val_ours - val_theirs) / val_theirs
+            evaluations.append({"step": step + 1, "xpnn": val_ours, "torch": val_theirs, "gap": gap})
             print(f"{step + 1:>6}  {val_ours:>9.4f}  {val_theirs:>9.4f}  {gap:>+7.2%}", flush=True)
     print(f"\nfinal validation loss: xpnn {val_ours:.4f}, torch {val_theirs:.4f} ({gap:+.2%}; bar: within 2%)")
     print("\nxpnn sample:\n" + example.sample(ours, data, args.sample_chars, seed=0))
+    if args.json:
+        RESULTS.append({"title": f"validation loss, {corpus}", "evaluations": evaluations})
+        write_json(args.json, args)
     return val_ours, val_theirs
 
 

@@ -1,7 +1,7 @@
 """Data-parallel throughput: the MNIST CNN (examples/mnist_cnn.py) under DistributedDataParallel on 1 and 2 MPI ranks,
 and what its gradient all-reduce costs per step.
 
-    python benchmarks/ddp.py [--steps 20] [--batch 64] [--ranks 1 2]
+    python -m benchmarks.ddp [--steps 20] [--batch 64] [--ranks 1 2] [--json PATH]
 
 Each rank trains on ``--batch`` synthetic 28x28 images per step (weak scaling: N ranks take N times the images per
 step). Reported per rank count: median step time (forward, backward with the bucketed all-reduce, Adam), images per
@@ -23,13 +23,14 @@ import time
 
 import numpy as np
 
+from benchmarks.harness import RESULTS, add_json_argument, write_json
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 
 
 def rank_main(steps, batch):
-    sys.path.insert(0, os.path.join(REPO, "examples"))
-    from mnist_cnn import make_cnn
+    from mnist_cnn import make_cnn  # examples/ is on each rank's PYTHONPATH (see launch)
 
     import xpnn
     import xpnn.distributed as dist
@@ -84,11 +85,12 @@ def launch(ranks, steps, batch):
         OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
         OMP_NUM_THREADS="1",
         OPENBLAS_NUM_THREADS="1",
-        PYTHONPATH=os.pathsep.join([REPO, os.environ.get("PYTHONPATH", "")]),
+        PYTHONPATH=os.pathsep.join([REPO, os.path.join(REPO, "examples"), os.environ.get("PYTHONPATH", "")]),
     )
-    cmd = [shutil.which("mpirun"), "-n", str(ranks), "--oversubscribe", sys.executable, __file__, "--rank-main"]
+    cmd = [shutil.which("mpirun"), "-n", str(ranks), "--oversubscribe", sys.executable, "-m", "benchmarks.ddp"]
+    cmd += ["--rank-main"]
     cmd += ["--steps", str(steps), "--batch", str(batch)]
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stdout
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True, cwd=REPO).stdout
     _, world, step, reduce, wait, n_params = next(
         line for line in out.splitlines() if line.startswith("RESULT")
     ).split()
@@ -101,6 +103,7 @@ def main():
     p.add_argument("--batch", type=int, default=64, help="images per rank per step")
     p.add_argument("--ranks", type=int, nargs="+", default=[1, 2])
     p.add_argument("--rank-main", action="store_true", help=argparse.SUPPRESS)
+    add_json_argument(p)
     args = p.parse_args()
     if args.rank_main:
         return rank_main(args.steps, args.batch)
@@ -113,11 +116,25 @@ def main():
     print(f"{'ranks':>5} {'step ms':>9} {'images/s':>9} {'all-reduce ms':>14} {'share':>6} {'backward waits ms':>18}")
     for ranks in args.ranks:
         world, step, reduce, wait, n_params = launch(ranks, args.steps, args.batch)
+        RESULTS.append(
+            {
+                "title": f"MNIST CNN under DistributedDataParallel, {world} rank(s), {args.batch} images per rank",
+                "ranks": world,
+                "median_step_s": step,
+                "images_per_s": world * args.batch / step,
+                "median_all_reduce_s": reduce,
+                "median_backward_wait_s": wait,
+                "gradient_parameters": n_params,
+                "load_average": os.getloadavg(),
+            }
+        )
         print(
             f"{world:5d} {step * 1e3:9.1f} {world * args.batch / step:9.0f} {reduce * 1e3:14.3f} {reduce / step:6.2%} "
             f"{wait * 1e3:18.3f}"
         )
     print(f"gradient: {n_params:,} float32 parameters = {n_params * 4 / 1e3:.0f} kB per all-reduce")
+    if args.json:
+        write_json(args.json, args)
 
 
 if __name__ == "__main__":

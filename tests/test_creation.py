@@ -65,6 +65,9 @@ def test_factories_take_requires_grad_and_device(backend):
         lambda: xpnn.rand(5, dtype=xpnn.float64),
         lambda: xpnn.randint(0, 10, (20,)),
         lambda: xpnn.randint(5, (3,)),
+        lambda: xpnn.randint(9, size=(4,)),
+        lambda: xpnn.multinomial(xpnn.tensor([0.2, 0.3, 0.5]), 8, replacement=True),
+        lambda: xpnn.ones(2, 9).multinomial(5),
         lambda: xpnn.randperm(10),
         lambda: xpnn.normal(2.0, 3.0, size=(4,)),
         lambda: xpnn.normal(xpnn.zeros(3), 1.0),
@@ -84,6 +87,9 @@ def test_random_factories_repeat_under_manual_seed(backend, call):
 
 def test_random_values_have_the_right_ranges_and_dtypes(backend):
     ints = xpnn.randint(3, 7, (1000,))
+    assert xpnn.randint(4, size=(500,)).numpy().max() == 3 and xpnn.randint(4, size=(2,)).shape == (2,)
+    with pytest.raises(TypeError, match="missing the size"):
+        xpnn.randint(4)
     assert ints.dtype is xpnn.int64 and ints.numpy().min() == 3 and ints.numpy().max() == 6
     perm = xpnn.randperm(50)
     assert perm.dtype is xpnn.int64 and sorted(perm.tolist()) == list(range(50))
@@ -116,3 +122,52 @@ def test_size_keyword_like_torch():
     assert xpnn.ones((2,)).shape == (2,) and xpnn.rand(2, 1).shape == (2, 1)
     with pytest.raises(TypeError, match="not both"):
         xpnn.zeros(2, size=(2,))
+
+
+@pytest.mark.parametrize(
+    "weights, n, replacement",
+    [([0.1, 0.0, 0.6, 0.3], 3, False), ([[1.0, 2.0, 3.0], [0.0, 5.0, 1.0]], 2, False), ([0.5, 0.5], 7, True)],
+)
+def test_multinomial_shapes_dtype_and_support_match_torch(backend, weights, n, replacement):
+    torch = pytest.importorskip("torch")
+    ours = xpnn.multinomial(xpnn.tensor(weights), n, replacement)
+    theirs = torch.multinomial(torch.tensor(weights), n, replacement)
+    assert ours.shape == tuple(theirs.shape) and ours.dtype is xpnn.int64 and theirs.dtype == torch.int64
+    drawn = ours.numpy().reshape(-1, n)
+    allowed = np.asarray(weights).reshape(-1, drawn.shape[0] and np.asarray(weights).shape[-1]) > 0
+    for row, ok in zip(drawn, allowed):
+        assert ok[row].all()  # never a zero-weight index
+        if not replacement:
+            assert len(set(row.tolist())) == n
+
+
+def test_multinomial_without_replacement_takes_zero_weights_last_as_torch(backend):
+    torch = pytest.importorskip("torch")
+    ours = xpnn.multinomial(xpnn.tensor([1.0, 0.0, 2.0]), 3).tolist()
+    theirs = torch.multinomial(torch.tensor([1.0, 0.0, 2.0]), 3).tolist()
+    assert ours[2] == theirs[2] == 1 and sorted(ours) == sorted(theirs)
+
+
+def test_multinomial_frequencies_follow_the_weights(backend):
+    xpnn.manual_seed(1)
+    weights = np.array([1.0, 0.0, 6.0, 3.0])
+    counts = np.bincount(xpnn.multinomial(xpnn.tensor(weights), 20000, True).numpy(), minlength=4) / 20000
+    np.testing.assert_allclose(counts, weights / weights.sum(), atol=0.015)
+    firsts = [xpnn.tensor(weights).multinomial(2)[0].item() for _ in range(3000)]
+    np.testing.assert_allclose(np.bincount(firsts, minlength=4) / 3000, weights / weights.sum(), atol=0.03)
+
+
+@pytest.mark.parametrize(
+    "weights, n, message",
+    [
+        ([1.0, -1.0], 1, "finite and non-negative"),
+        ([0.0, 0.0], 1, "sums to zero"),
+        ([1.0, 0.0, 2.0], 4, "cannot draw 4 samples without replacement from 3 categories"),
+    ],
+)
+def test_multinomial_refuses_bad_weights_as_torch_does(weights, n, message):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError, match=message):
+        xpnn.multinomial(xpnn.tensor(weights), n)
+    with pytest.raises(RuntimeError):
+        torch.multinomial(torch.tensor(weights), n)

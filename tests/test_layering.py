@@ -18,7 +18,18 @@ LAYERS = [
     ("engine", ["xpnn.autograd", "xpnn.random"]),
     ("ops", ["xpnn.ops"]),
     ("tensor", ["xpnn._tensor", "xpnn._tensor_methods", "xpnn._tensor_inplace"]),
-    ("tensor functions", ["xpnn.creation", "xpnn.functions", "xpnn.cuda", "xpnn.accelerator"]),
+    (
+        "tensor functions",
+        [
+            "xpnn.creation",
+            "xpnn.functions",
+            "xpnn.cuda",
+            "xpnn.accelerator",
+            "xpnn.backends",
+            "xpnn.xpu",
+            "xpnn.tensor_types",
+        ],
+    ),
     (
         "libraries",
         [

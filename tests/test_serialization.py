@@ -1,4 +1,5 @@
 import collections
+import io
 import json
 import os
 import signal
@@ -335,9 +336,14 @@ def _metadata(**changes):
         ({METADATA_ENTRY: "[1, 2]"}, "does not say format 'xpnn-checkpoint'"),
         ({METADATA_ENTRY: "[" * 100_000}, "corrupt checkpoint metadata"),
         ({METADATA_ENTRY: _metadata(format="other")}, "does not say format 'xpnn-checkpoint'"),
-        ({METADATA_ENTRY: _metadata(version=2)}, "format version 2, but this xpnn reads versions 1 to 1; upgrade"),
+        ({METADATA_ENTRY: _metadata(version=3)}, "format version 3, but this xpnn reads versions 1 to 2; upgrade"),
         ({METADATA_ENTRY: _metadata(version="1")}, "format version '1'"),
-        ({METADATA_ENTRY: _metadata(root={"type": "module", "value": "os"})}, "unknown node type 'module'"),
+        ({METADATA_ENTRY: _metadata(root={"type": "pickle", "value": "os"})}, "unknown node type 'pickle'"),
+        ({METADATA_ENTRY: _metadata(root={"type": "global", "name": "os.system"})}, "holds os.system, which xpnn.load"),
+        (
+            {METADATA_ENTRY: _metadata(root={"type": "module", "name": "subprocess.Popen", "ref": 0, "state": {}})},
+            "holds subprocess.Popen, which xpnn.load does not build unless allowed",
+        ),
         ({METADATA_ENTRY: _metadata(root={"type": "list"})}, "malformed checkpoint metadata.*KeyError"),
         ({METADATA_ENTRY: _metadata(root={"type": "int", "value": "x"})}, "malformed checkpoint metadata.*ValueError"),
         (
@@ -551,3 +557,129 @@ def test_weights_only_is_accepted_and_loads_the_same(tmp_path, weights_only):
     assert out["epoch"] == 2 and out["name"] == "mlp" and out["w"].tolist() == [1.0]
     with pytest.raises(TypeError, match="weights_only must be True, False or None"):
         xpnn.load(tmp_path / "c.npz", weights_only="yes")
+
+
+# -- whole Modules, as torch.save(model, f) / torch.load(f) in pytorch/examples' word_language_model --------------
+def _tied_lm(lib):
+    return TiedLM() if lib is xpnn else TorchTiedLM()
+
+
+class TiedLM(xpnn.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = xpnn.nn.Embedding(10, 6)
+        self.rnn = xpnn.nn.LSTM(6, 6)
+        self.decoder = xpnn.nn.Linear(6, 10)
+        self.decoder.weight = self.encoder.weight
+        self.register_buffer("scale", xpnn.tensor([2.0]), persistent=False)
+        self.note = ("tied", 3)
+
+    def forward(self, x):
+        return self.decoder(self.rnn(self.encoder(x))[0]) * self.scale
+
+
+try:
+    import torch as _torch
+
+    class TorchTiedLM(_torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = _torch.nn.Embedding(10, 6)
+            self.rnn = _torch.nn.LSTM(6, 6)
+            self.decoder = _torch.nn.Linear(6, 10)
+            self.decoder.weight = self.encoder.weight
+            self.register_buffer("scale", _torch.tensor([2.0]), persistent=False)
+            self.note = ("tied", 3)
+
+        def forward(self, x):
+            return self.decoder(self.rnn(self.encoder(x))[0]) * self.scale
+except ImportError:
+    pass
+
+
+@pytest.mark.parametrize("lib_name", ["xpnn", "torch"])
+def test_a_whole_module_round_trips_with_its_class_allowed(backend, lib_name):
+    lib = xpnn if lib_name == "xpnn" else pytest.importorskip("torch")
+    model = _tied_lm(lib).eval()
+    buffer = io.BytesIO()
+    lib.save(model, buffer)
+    buffer.seek(0)
+    with lib.serialization.safe_globals([type(model)]):
+        loaded = lib.load(buffer) if lib is xpnn else lib.load(buffer, weights_only=False)
+    assert type(loaded) is type(model) and not loaded.training and loaded.note == ("tied", 3)
+    assert loaded.decoder.weight is loaded.encoder.weight  # tied weights stay one parameter
+    assert isinstance(loaded.decoder.weight, lib.nn.Parameter) and loaded.decoder.weight.requires_grad
+    assert list(loaded.state_dict()) == list(model.state_dict())
+    x = lib.tensor([[1, 2], [3, 4]])
+    assert np.array_equal(loaded(x).detach().numpy(), model(x).detach().numpy())
+
+
+def test_loading_a_module_needs_its_class_allowed(tmp_path):
+    path = tmp_path / "model.pt"
+    xpnn.save(TiedLM(), path)
+    with pytest.raises(CheckpointError, match=r"holds tests\.test_serialization\.TiedLM, which xpnn\.load does not"):
+        xpnn.load(path)
+    assert type(xpnn.load(path, weights_only=False)) is TiedLM  # the caller trusts the file
+    xpnn.serialization.add_safe_globals([TiedLM])
+    try:
+        assert TiedLM in xpnn.serialization.get_safe_globals()
+        assert type(xpnn.load(path)) is TiedLM
+    finally:
+        xpnn.serialization.clear_safe_globals()
+    # xpnn's own layers need no allowing; their settings keep their types (a conv's geometry is a namedtuple)
+    for layer in [xpnn.nn.TransformerEncoderLayer(8, 2, 16), xpnn.nn.Conv2d(1, 2, 3, padding=1), xpnn.nn.MaxPool2d(2)]:
+        xpnn.save(layer, path)
+        loaded = xpnn.load(path)
+        x = xpnn.randn(1, 1, 4, 4) if not isinstance(layer, xpnn.nn.TransformerEncoderLayer) else xpnn.randn(2, 1, 8)
+        assert type(loaded) is type(layer) and np.array_equal(loaded.eval()(x).numpy(), layer.eval()(x).numpy())
+
+
+def test_modules_that_cannot_be_named_or_hold_hooks_are_refused_clearly():
+    class Local(xpnn.nn.Module):
+        pass
+
+    with pytest.raises(TypeError, match="Local is not defined at the top level of a module"):
+        xpnn.save(Local(), io.BytesIO())
+    model = xpnn.nn.Linear(2, 2)
+    model.register_forward_hook(lambda *a: None)
+    with pytest.raises(TypeError, match=r"with hooks registered \(_forward_hooks\)"):
+        xpnn.save(model, io.BytesIO())
+
+
+def test_state_dicts_stay_version_1_and_shared_tensors_come_back_shared():
+    buffer = io.BytesIO()
+    t = xpnn.tensor([1.0, 2.0])
+    xpnn.save({"a": t, "b": t}, buffer)
+    buffer.seek(0)
+    with zipfile.ZipFile(buffer) as archive:
+        assert json.loads(archive.read(METADATA_ENTRY))["version"] == 1
+    buffer.seek(0)
+    loaded = xpnn.load(buffer)
+    assert loaded["a"] is loaded["b"]
+
+
+def test_torchs_module_paths_name_xpnns_classes():
+    # word_language_model lists these as the classes its saved model may hold.
+    torch = pytest.importorskip("torch")
+    for path in [
+        "activation.MultiheadAttention",
+        "container.ModuleList",
+        "dropout.Dropout",
+        "linear.Linear",
+        "linear.NonDynamicallyQuantizableLinear",
+        "normalization.LayerNorm",
+        "sparse.Embedding",
+        "transformer.TransformerEncoder",
+        "transformer.TransformerEncoderLayer",
+        "rnn.LSTM",
+    ]:
+        module, name = path.split(".")
+        ours = getattr(getattr(xpnn.nn.modules, module), name)
+        theirs = getattr(getattr(torch.nn.modules, module), name)
+        assert issubclass(ours, xpnn.nn.Module) and ours.__name__ == theirs.__name__.replace(
+            "NonDynamicallyQuantizable", ""
+        )
+    lstm = xpnn.nn.LSTM(3, 4)
+    before = [p.numpy().copy() for p in lstm.parameters()]
+    assert lstm.flatten_parameters() is None
+    assert all(np.array_equal(a, p.numpy()) for a, p in zip(before, lstm.parameters()))

@@ -1,9 +1,17 @@
 """xpnn: a readable deep learning framework whose every op is written once against an ``xp`` array namespace
 that resolves at run time to numpy (CPU) or cupy (CUDA)."""
 
-from . import accelerator, backend, cuda, data, datasets, distributed, metrics, nn, optim, utils
+from . import accelerator, backend, backends, cuda, data, datasets, distributed, metrics, nn, optim, utils, xpu
 from ._tensor import Tensor
-from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (
+    Function,
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .backend import available_backends, device, get_backend, set_backend, use_backend
 from .creation import (
     arange,
@@ -75,6 +83,9 @@ from .functions import (
     eq,
     exp,
     flatten,
+    flip,
+    floor_divide,
+    fmod,
     gather,
     ge,
     gt,
@@ -99,6 +110,7 @@ from .functions import (
     minimum,
     mm,
     mul,
+    multinomial,
     narrow,
     ne,
     neg,
@@ -107,6 +119,8 @@ from .functions import (
     permute,
     pow,  # noqa: A004
     prod,
+    relu,
+    remainder,
     reshape,
     scatter,
     sigmoid,
@@ -132,6 +146,7 @@ from .functions import (
 )
 from .random import get_rng_state, manual_seed, set_rng_state
 from .serialization import load, save
+from .tensor_types import BoolTensor, ByteTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor
 
 __version__ = "0.1.0"
 
@@ -151,12 +166,23 @@ __all__ = [
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",
+    "inference_mode",
+    "is_inference_mode_enabled",
+    "FloatTensor",
+    "DoubleTensor",
+    "HalfTensor",
+    "LongTensor",
+    "IntTensor",
+    "ByteTensor",
+    "BoolTensor",
     "set_backend",
     "get_backend",
     "available_backends",
     "use_backend",
     "manual_seed",
     "backend",
+    "backends",
+    "xpu",
     "data",
     "datasets",
     "nn",

@@ -12,7 +12,6 @@ from ._tensor_methods import TensorMethods
 from ._utils import is_float, normalize_dim, shape_args
 from .autograd.function import backward as _run_backward
 from .autograd.function import bind_tensor_class, is_scalar, python_scalar
-from .autograd.grad_mode import is_grad_enabled
 from .autograd.hooks import RemovableHandle
 from .backend import available_backend, backend_of, get_array_module, parse_to
 from .ops import arithmetic as A
@@ -359,8 +358,15 @@ class Tensor(InplaceMethods, TensorMethods):
     def mul(self, other):
         return self * other
 
-    def div(self, other):
-        return self / other
+    def div(self, other, *, rounding_mode=None):
+        """self / other; rounded toward -inf with ``rounding_mode="floor"`` or toward zero with "trunc"."""
+        if rounding_mode is None:
+            return self / other
+        if rounding_mode not in ("floor", "trunc"):
+            raise ValueError(
+                f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {rounding_mode!r}"
+            )
+        return A.RoundedDivFunction(rounding_mode)(self, self._operand(other))
 
     def neg(self):
         return -self
@@ -411,20 +417,29 @@ class Tensor(InplaceMethods, TensorMethods):
         return self._compare(other, lambda a, b: a | b)
 
     def __mod__(self, other):
-        return self._integer_math(other, lambda a, b: a % b, "%")
+        return A.RemainderFunction()(self, self._operand(other))
+
+    def __rmod__(self, other):
+        return A.RemainderFunction()(self._operand(other), self)
+
+    def fmod(self, other):
+        return A.RemainderFunction(truncate=True)(self, self._operand(other))
 
     def __floordiv__(self, other):
-        return self._integer_math(other, lambda a, b: a // b, "//")
+        return A.RoundedDivFunction("floor", refuse_backward=True)(self, self._operand(other))
+
+    def __rfloordiv__(self, other):
+        return A.RoundedDivFunction("floor", refuse_backward=True)(self._operand(other), self)
 
     remainder, floor_divide = __mod__, __floordiv__
 
-    def _integer_math(self, other, op, symbol):
-        # Without a gradient in xpnn: refuse rather than silently cut a graph.
-        if self.requires_grad and is_grad_enabled():
-            raise RuntimeError(
-                f"'{symbol}' on a tensor that requires grad is not differentiable in xpnn; detach() first"
-            )
-        return self._compare(other, op)
+    def _operand(self, other):
+        """A Python number as a constant of the dtype it promotes to with this tensor's (numpy's rule for Python
+        numbers: int32 % 2 stays int32, as in torch); anything else as it is."""
+        if not is_scalar(other):
+            return other
+        other = python_scalar(other)
+        return Tensor(backend_of(self.array).asarray(other, dtype=np.result_type(self.array.dtype, other)))
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
     greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
@@ -448,6 +463,15 @@ class Tensor(InplaceMethods, TensorMethods):
         return float(self.item())
 
     def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        """``words[t]``, ``range(t)``: an integer (or bool) tensor of one element is an index, as in torch."""
+        if self.array.dtype.kind not in "iub" or self.array.size != 1:
+            raise TypeError(
+                f"only integer tensors of a single element can be converted to an index, got {self.dtype} "
+                f"of shape {self.shape}"
+            )
         return int(self.item())
 
     def any(self):

@@ -10,9 +10,11 @@ send their gradients to the old value's node. One thing torch allows is refused 
 for autograd on a view of a tensor that requires grad (torch rewrites the base's graph too).
 """
 
+import math
 import weakref
 
 from ._tensor_methods import _index_arrays
+from ._utils import shape_args
 from .autograd import function as _graph
 from .autograd.function import constant_like, is_scalar, python_scalar, wrap_array
 from .autograd.grad_mode import is_grad_enabled, no_grad
@@ -35,8 +37,17 @@ class InplaceMethods:
     def mul_(self, other):
         return self._inplace("mul_", lambda x, o: x * o, other)
 
-    def div_(self, other):
-        return self._inplace("div_", lambda x, o: x / o, other)
+    def div_(self, other, *, rounding_mode=None):
+        return self._inplace("div_", lambda x, o: x.div(o, rounding_mode=rounding_mode), other)
+
+    def remainder_(self, other):
+        return self._inplace("remainder_", lambda x, o: x % o, other)
+
+    def fmod_(self, other):
+        return self._inplace("fmod_", lambda x, o: x.fmod(o), other)
+
+    def floor_divide_(self, other):
+        return self._inplace("floor_divide_", lambda x, o: x // o, other)
 
     def __iadd__(self, other):
         return self.add_(other)
@@ -49,6 +60,12 @@ class InplaceMethods:
 
     def __itruediv__(self, other):
         return self.div_(other)
+
+    def __imod__(self, other):
+        return self.remainder_(other)
+
+    def __ifloordiv__(self, other):
+        return self.floor_divide_(other)
 
     def pow_(self, exponent):
         return self._inplace("pow_", lambda x, e: x**e, exponent)
@@ -112,6 +129,26 @@ class InplaceMethods:
 
     def normal_(self, mean=0.0, std=1.0):
         return self._overwrite("normal_", _random(self, "standard_normal") * std + mean)
+
+    def resize_(self, *sizes):
+        """Give the tensor a new shape in place, keeping its elements in order as far as they reach, as torch's
+        resize_ (old programs reshape their input buffers with it). With as many elements (of contiguous data) the
+        memory stays shared with aliases such as ``.data``; otherwise it is new, and elements beyond the old ones are
+        zero (torch leaves them uninitialised)."""
+        if self.requires_grad:
+            raise RuntimeError("resize_: cannot resize a tensor that requires grad (as in torch); resize t.data")
+        shape = shape_args(sizes)
+        xp = get_array_module(self.array)
+        count = int(math.prod(shape))
+        if count == self.array.size and self.array.flags.c_contiguous:
+            self.array = self.array.reshape(shape)
+        else:
+            flat = xp.zeros(count, dtype=self.array.dtype)
+            kept = min(count, self.array.size)
+            flat[:kept] = self.array.reshape(-1)[:kept]
+            self.array = flat.reshape(shape)
+        self._version_counter[0] += 1
+        return self
 
     def __setitem__(self, index, value):
         index = _index_arrays(index, self.array)

@@ -6,6 +6,7 @@ import collections
 
 import numpy as np
 
+from . import dtypes
 from ._utils import is_float, normalize_dim, normalize_dims, shape_args
 from .autograd import function as _graph
 from .autograd.function import is_scalar, python_scalar, wrap_array
@@ -15,6 +16,7 @@ from .ops import elementwise as E
 from .ops import reduction as R
 from .ops import shape as S
 from .ops import softmax as SM
+from .random import device_rng
 
 MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
 SortResult = collections.namedtuple("SortResult", ["values", "indices"])
@@ -125,6 +127,48 @@ class TensorMethods:
         for d in self.shape[s : e + 1]:
             n *= d
         return self.reshape(self.shape[:s] + (n,) + self.shape[e + 1 :])
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        """Indices drawn from each row of this tensor (1-D or 2-D non-negative weights, not necessarily summing to
+        one), as torch.multinomial: int64 of shape (num_samples,) or (rows, num_samples). Without replacement an
+        index is drawn at most once per row (Gumbel top-k: the largest log-weight plus Gumbel noise), zero weights
+        last as in torch. Draws come from xpnn's generator of the tensor's backend, so they differ from torch's."""
+        if generator is not None:
+            raise NotImplementedError("multinomial: xpnn has no Generator objects; seed with xpnn.manual_seed")
+        weights = self.array
+        if weights.ndim not in (1, 2) or weights.dtype.kind != "f":
+            raise ValueError(
+                f"multinomial: expected a 1-D or 2-D float tensor of weights, got {self.dtype} {self.shape}"
+            )
+        xp = get_array_module(weights)
+        rows = weights.reshape(-1, weights.shape[-1]).astype(np.float64)
+        if bool((rows < 0).any()) or not bool(xp.isfinite(rows).all()):
+            raise RuntimeError("multinomial: weights must be finite and non-negative")
+        nonzero = (rows > 0).sum(-1)
+        if bool((nonzero == 0).any()):
+            raise RuntimeError("multinomial: a row of weights sums to zero")
+        if not replacement and num_samples > rows.shape[1]:
+            raise RuntimeError(
+                f"multinomial: cannot draw {num_samples} samples without replacement from {rows.shape[1]} categories"
+            )
+        rng = device_rng(backend_of(weights))
+        if replacement:
+            cdf = xp.cumsum(rows / rows.sum(-1, keepdims=True), axis=-1)
+            u = rng.random((rows.shape[0], num_samples))
+            drawn = (cdf[:, None, :] <= u[:, :, None]).sum(-1).clip(max=rows.shape[1] - 1)
+        else:
+            with np.errstate(divide="ignore"):
+                keys = xp.log(rows) - xp.log(-xp.log(rng.random(rows.shape)))
+            drawn = xp.argsort(-keys, axis=-1, kind="stable")[:, :num_samples]
+        return wrap_array(drawn.reshape(weights.shape[:-1] + (num_samples,)).astype(np.int64))
+
+    def flip(self, *dims):
+        """The elements in reverse order along ``dims`` (a copy, as torch.flip)."""
+        dims = shape_args(dims)
+        axes = [normalize_dim(d, self.ndim) for d in dims]
+        if len(set(axes)) != len(axes):
+            raise RuntimeError(f"flip: dims {dims} name a dimension more than once")
+        return S.FlipFunction(axes)(self) if self.ndim else self.clone()
 
     def permute(self, *dims):
         dims = shape_args(dims)
@@ -395,15 +439,43 @@ def _index_arrays(index, data):
     return tuple(out) if isinstance(index, tuple) else out[0]
 
 
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def _where_dtype(input, other):
+    """torch's result dtype for where() when an operand is a Python number: the number's kind (bool < int < float)
+    lifts the result only above the tensor's kind, to int64 or the default float dtype (where(c, 0.5, ints) is
+    float32, where(c, 1, 0) is int64)."""
+
+    def kind(v):
+        if is_scalar(v):
+            return "b" if isinstance(v, bool) else "i" if isinstance(v, int) else "f"
+        return v.array.dtype.kind
+
+    def dtype_of_kind(k):
+        return np.dtype(
+            np.bool_ if k == "b" else np.int64 if k in "iu" else dtypes.numpy_dtype(dtypes.get_default_dtype())
+        )
+
+    tensors = [v for v in (input, other) if not is_scalar(v)]
+    top = max((kind(v) for v in (input, other) if is_scalar(v)), key=_KIND_RANK.__getitem__)
+    if tensors and _KIND_RANK[top] <= _KIND_RANK[kind(tensors[0])]:
+        return tensors[0].array.dtype
+    return dtype_of_kind(top)
+
+
 def where(condition, input, other):
     """``input`` where ``condition`` holds, else ``other`` (tensors or numbers), differentiable in both."""
     cond = condition.array if isinstance(condition, _graph.Tensor) else condition
     if not hasattr(cond, "dtype") or cond.dtype != np.bool_:
         raise TypeError(f"where: the condition must be a bool tensor, got {getattr(cond, 'dtype', type(cond))}")
-    if is_scalar(input) and is_scalar(other):
-        raise TypeError("where: at least one of input and other must be a tensor")
-    if is_scalar(input):
-        input = wrap_array(get_array_module(cond).asarray(python_scalar(input), dtype=other.array.dtype))
+    if is_scalar(input) or is_scalar(other):
+        dtype = _where_dtype(input, other)
+        xp = get_array_module(cond)
+        input, other = (
+            wrap_array(xp.asarray(python_scalar(v), dtype=dtype)) if is_scalar(v) else v.to(dtype)
+            for v in (input, other)
+        )
     return E.WhereFunction(cond)(input, other)
 
 

@@ -175,8 +175,12 @@ def rand_like(input, dtype=None, device=None, requires_grad=False):
 
 def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False):
     """Integers from low (default 0) up to, not including, high, as torch.randint(low, high, size)."""
-    if size is None:
+    if size is None:  # randint(high, size)
         low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=size), as mnist_forward_forward calls it
+        low, high = 0, low
+    if size is None:
+        raise TypeError("randint: missing the size argument (a tuple), as in randint(low, high, size)")
     if high <= low:
         raise ValueError(f"randint: expected low < high, got low={low}, high={high}")
     uniform = _draw("random", size, np.float64, device)

@@ -2,6 +2,30 @@
 
 from . import random as _random
 from .backend import available_backend, device, resolve_backend
+from .tensor_types import CudaBoolTensor as BoolTensor
+from .tensor_types import CudaByteTensor as ByteTensor
+from .tensor_types import CudaDoubleTensor as DoubleTensor
+from .tensor_types import CudaFloatTensor as FloatTensor
+from .tensor_types import CudaHalfTensor as HalfTensor
+from .tensor_types import CudaIntTensor as IntTensor
+from .tensor_types import CudaLongTensor as LongTensor
+
+__all__ = [
+    "is_available",
+    "device_count",
+    "current_device",
+    "set_device",
+    "synchronize",
+    "manual_seed",
+    "manual_seed_all",
+    "FloatTensor",
+    "DoubleTensor",
+    "HalfTensor",
+    "LongTensor",
+    "IntTensor",
+    "ByteTensor",
+    "BoolTensor",
+]
 
 
 def is_available():

@@ -59,8 +59,22 @@ def mul(input, other):
     return input * other
 
 
-def div(input, other):
-    return input / other
+def div(input, other, *, rounding_mode=None):
+    if not isinstance(input, Tensor):  # torch.div(2, t)
+        input = other._operand(input)
+    return input.div(other, rounding_mode=rounding_mode)
+
+
+def remainder(input, other):
+    return input % other
+
+
+def fmod(input, other):
+    return input.fmod(other)
+
+
+def floor_divide(input, other):
+    return input // other
 
 
 def pow(input, exponent):  # noqa: A001
@@ -101,6 +115,10 @@ def tanh(input):
 
 def sigmoid(input):
     return input.sigmoid()
+
+
+def relu(input):
+    return input.relu()
 
 
 def abs(input):  # noqa: A001 - torch's name
@@ -252,6 +270,14 @@ def unsqueeze(input, dim):
 
 def transpose(input, dim0, dim1):
     return input.transpose(dim0, dim1)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    return input.multinomial(num_samples, replacement, generator=generator)
+
+
+def flip(input, dims):
+    return input.flip(dims)
 
 
 def permute(input, dims):

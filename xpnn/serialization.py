@@ -1,4 +1,5 @@
-"""Checkpoints: ``xpnn.save(obj, path)`` / ``xpnn.load(path)`` for nested dicts of state dicts, without pickle.
+"""Checkpoints: ``xpnn.save(obj, path)`` / ``xpnn.load(path)`` for nested dicts of state dicts, and whole Modules as
+``torch.save(model, f)`` writes them, without pickle.
 
 The file is an ordinary zip (a numpy ``.npz``): one ``.npy`` entry per array, plus ``xpnn_checkpoint.json``
 describing the structure (dict keys with their types, which leaves are Tensors, plain arrays, numbers, strings).
@@ -14,7 +15,10 @@ symlink is written through to its target. File objects (``io.BytesIO``, ``open(.
 
 import collections
 import contextlib
+import contextvars
 import errno
+import importlib
+import inspect
 import io
 import json
 import os
@@ -26,11 +30,22 @@ import numpy as np
 
 from . import backend as _backend
 from ._tensor import Tensor
+from .nn.module import Module
+from .nn.parameter import Parameter
 
-__all__ = ["save", "load", "CheckpointError", "atomic_write"]
+__all__ = [
+    "save",
+    "load",
+    "CheckpointError",
+    "atomic_write",
+    "add_safe_globals",
+    "get_safe_globals",
+    "clear_safe_globals",
+    "safe_globals",
+]
 
 FORMAT = "xpnn-checkpoint"
-VERSION = 1
+VERSION = 2  # 2: whole Modules (module, set, global and ref nodes)
 METADATA_ENTRY = "xpnn_checkpoint.json"
 # Dict types that come back as themselves (schedulers keep Counters); any other dict comes back as a dict.
 _DICT_TYPES = {"dict": dict, "ordereddict": collections.OrderedDict, "counter": collections.Counter}
@@ -49,12 +64,14 @@ def save(obj, f):
     tuples of those, and keep their type (optimizer state dicts have int keys). A Parameter is saved as a Tensor
     with its ``requires_grad``.
     """
-    arrays = []  # (entry name, array of any backend): converted to host one at a time while writing
+    out = _Encoding()
     try:
-        tree = _encode(obj, arrays, "obj", set())
+        tree = _encode(obj, out, "obj", set())
     except RecursionError:
         raise ValueError("xpnn.save: obj is nested too deeply to be saved (over Python's recursion limit)") from None
-    metadata = json.dumps({"format": FORMAT, "version": VERSION, "root": tree})
+    arrays = out.arrays
+    # Version 1 readers know every node of a tree without modules; only files that hold modules need version 2.
+    metadata = json.dumps({"format": FORMAT, "version": VERSION if out.objects else 1, "root": tree})
     if _is_path(f):
         with atomic_write(f) as out:
             _write_archive(out, arrays, metadata)
@@ -87,14 +104,42 @@ def _write_archive(f, arrays, metadata):
         archive.writestr(METADATA_ENTRY, metadata)
 
 
-def _encode(obj, arrays, where, containing):
-    """The JSON node for ``obj``; its arrays are appended to ``arrays``. ``where`` locates obj for errors;
+class _Encoding:
+    """What a save collects besides the tree: the arrays to write, and the objects already written (by id), so a
+    tensor or module met twice (tied weights) is written once and comes back as one object."""
+
+    def __init__(self):
+        self.arrays = []  # (entry name, array of any backend): converted to host one at a time while writing
+        self.refs = {}  # id(obj) -> reference number
+        self.kept = []  # the objects in refs, alive until the save ends so their ids stay theirs
+        self.objects = False  # whether a module (or a set / function) is in the tree: a version 2 file
+
+    def first_time(self, obj, node):
+        """Register obj (node is its full encoding, to be filled) and return None, or return a reference node."""
+        if id(obj) in self.refs:
+            return {"type": "ref", "id": self.refs[id(obj)]}
+        self.refs[id(obj)] = node["ref"] = len(self.kept)
+        self.kept.append(obj)
+        return None
+
+
+def _encode(obj, out, where, containing):
+    """The JSON node for ``obj``; its arrays are appended to ``out.arrays``. ``where`` locates obj for errors;
     ``containing`` holds the ids of the containers obj is inside, to refuse a reference cycle."""
     if isinstance(obj, Tensor):
-        return dict(_encode_array(obj.array, arrays, where), type="tensor", requires_grad=obj.requires_grad)
+        node = {}
+        ref = out.first_time(obj, node)
+        if ref is not None:
+            return ref
+        node.update(_encode_array(obj.array, out.arrays, where), type="tensor", requires_grad=obj.requires_grad)
+        if isinstance(obj, Parameter):
+            node["parameter"] = True
+        return node
+    if isinstance(obj, Module):
+        return _encode_module(obj, out, where, containing)
     if isinstance(obj, np.generic):
-        return dict(_encode_array(np.asarray(obj), arrays, where), type="scalar")
-    if isinstance(obj, (dict, list, tuple)):
+        return dict(_encode_array(np.asarray(obj), out.arrays, where), type="scalar")
+    if isinstance(obj, (dict, list, tuple, set)):
         if id(obj) in containing:
             raise ValueError(
                 f"xpnn.save: {where} contains itself (a reference cycle); checkpoints hold trees of dicts, "
@@ -102,24 +147,71 @@ def _encode(obj, arrays, where, containing):
             )
         inside = containing | {id(obj)}
         if isinstance(obj, dict):
-            items = [[_encode_key(k, where), _encode(v, arrays, f"{where}[{k!r}]", inside)] for k, v in obj.items()]
+            items = [[_encode_key(k, where), _encode(v, out, f"{where}[{k!r}]", inside)] for k, v in obj.items()]
             kind = next((name for name, cls in _DICT_TYPES.items() if type(obj) is cls), "dict")
             return {"type": kind, "items": items}
+        name = _global_name(type(obj)) if isinstance(obj, tuple) and hasattr(type(obj), "_fields") else None
+        if name is not None and name.startswith("xpnn."):  # a layer's geometry (ConvGeometry) keeps its type
+            out.objects = True
+            return {
+                "type": "namedtuple",
+                "name": name,
+                "items": [_encode(v, out, f"{where}.{f}", inside) for f, v in zip(obj._fields, obj)],
+            }
+        if isinstance(obj, set):  # a Module's names of non-persistent buffers
+            out.objects = True
+            return {"type": "set", "items": [_encode_key(k, where) for k in sorted(obj, key=repr)]}
         return {
             "type": "list" if isinstance(obj, list) else "tuple",
-            "items": [_encode(v, arrays, f"{where}[{i}]", inside) for i, v in enumerate(obj)],
+            "items": [_encode(v, out, f"{where}[{i}]", inside) for i, v in enumerate(obj)],
         }
     scalar = _encode_plain(obj)
     if scalar is not None:
         return scalar
+    if _global_name(obj) is not None and (isinstance(obj, type) or inspect.isfunction(obj)):
+        out.objects = True  # a layer's activation (F.relu), named as torch names it, never pickled
+        return {"type": "global", "name": _global_name(obj)}
     try:
         _backend.backend_of(obj)
     except TypeError:
         raise TypeError(
             f"xpnn.save: cannot save {where} of type {type(obj).__name__}; checkpoints hold "
-            f"(nested) dicts, lists and tuples of Tensors, arrays, numbers, strings and None"
+            f"(nested) dicts, lists and tuples of Tensors, arrays, numbers, strings and None, and whole "
+            f"Modules (their attributes of those kinds and module-level functions)"
         ) from None
-    return dict(_encode_array(obj, arrays, where), type="array")
+    return dict(_encode_array(obj, out.arrays, where), type="array")
+
+
+def _encode_module(module, out, where, containing):
+    """A whole Module, as torch.save(model) writes it: its class by name and its attributes (parameters, buffers,
+    submodules, settings). Hooks are functions of the running program and are refused rather than dropped."""
+    node = {}
+    ref = out.first_time(module, node)
+    if ref is not None:
+        return ref
+    out.objects = True
+    name = _global_name(type(module))
+    if name is None:
+        raise TypeError(
+            f"xpnn.save: cannot save {where}: its class {type(module).__qualname__} is not defined at the top level "
+            f"of a module, so load could not find it; save its state_dict() instead"
+        )
+    for hooks in ("_forward_pre_hooks", "_forward_hooks", "_backward_hooks"):
+        if getattr(module, hooks, None):
+            raise TypeError(
+                f"xpnn.save: cannot save {where} ({type(module).__name__}) with hooks registered ({hooks}); remove "
+                f"them first, or save its state_dict()"
+            )
+    node.update(type="module", name=name, state=_encode(dict(vars(module)), out, f"{where}.__dict__", containing))
+    return node
+
+
+def _global_name(obj):
+    """'package.module.QualName' for a class or function defined at the top level of a module, else None."""
+    module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", "")
+    if not module or not qualname or "<" in qualname or "." in qualname:
+        return None
+    return f"{module}.{qualname}"
 
 
 def _encode_array(array, arrays, where):
@@ -252,6 +344,71 @@ _UMASK = _read_umask()
 
 
 # -- loading ---------------------------------------------------------------------------------------------------
+_SAFE_GLOBALS = {}  # 'module.QualName' -> class or function allowed in whole-Module checkpoints (add_safe_globals)
+_scoped_safe_globals = contextvars.ContextVar("xpnn_safe_globals", default={})
+
+
+def _allowed(objects):
+    named = {}
+    for obj in objects:
+        name = _global_name(obj)
+        if name is None:
+            raise TypeError(f"safe globals must be classes or functions defined at a module's top level, got {obj!r}")
+        named[name] = obj
+    return named
+
+
+def add_safe_globals(safe_globals):
+    """Allow these classes / functions (your Module subclasses) in whole-Module checkpoints, as torch's
+    ``torch.serialization.add_safe_globals``. xpnn's own layers and functional ops are always allowed."""
+    _SAFE_GLOBALS.update(_allowed(safe_globals))
+
+
+def get_safe_globals():
+    return list({**_SAFE_GLOBALS, **_scoped_safe_globals.get()}.values())
+
+
+def clear_safe_globals():
+    _SAFE_GLOBALS.clear()
+
+
+@contextlib.contextmanager
+def safe_globals(safe_globals):
+    """``with xpnn.serialization.safe_globals([MyModel]): model = xpnn.load(f)``, as in torch."""
+    token = _scoped_safe_globals.set({**_scoped_safe_globals.get(), **_allowed(safe_globals)})
+    try:
+        yield
+    finally:
+        _scoped_safe_globals.reset(token)
+
+
+def _resolve_global(name, weights_only, path):
+    """The class or function a checkpoint names. Loading a name runs no code from the file: it is looked up among
+    the allowed globals, or among xpnn's own layers and functions; with weights_only=False (you trust the file),
+    any Module subclass or function importable under that name."""
+    allowed = {**_SAFE_GLOBALS, **_scoped_safe_globals.get()}
+    if name in allowed:
+        return allowed[name]
+    module_name, _, qualname = name.rpartition(".")
+    own = module_name == "xpnn" or module_name.startswith("xpnn.")
+    if own or weights_only is False:
+        try:
+            found = getattr(importlib.import_module(module_name), qualname)
+        except (ImportError, AttributeError):
+            found = None
+        if (isinstance(found, type) and issubclass(found, Module)) or (own and inspect.isfunction(found)):
+            return found
+        if own and isinstance(found, type) and issubclass(found, tuple) and hasattr(found, "_fields"):
+            return found
+        if weights_only is False and inspect.isfunction(found):
+            return found
+    raise CheckpointError(
+        f"{path}: the checkpoint holds {name}, which xpnn.load does not build unless allowed: pass it to "
+        f"xpnn.serialization.add_safe_globals([...]) or use `with xpnn.serialization.safe_globals([...]):`, "
+        f"or load with weights_only=False if you trust the file"
+    )
+
+
 def load(f, map_location=None, *, weights_only=None, backend=None):
     """Read a checkpoint written by :func:`save` from ``f``, a path or a binary file object (as torch.load).
 
@@ -262,8 +419,10 @@ def load(f, map_location=None, *, weights_only=None, backend=None):
     the current backend). ``backend=`` is xpnn's older name for a backend or device name. Numpy scalars stay
     numpy scalars.
 
-    ``weights_only`` is accepted for torch's sake: the format holds only tensors, arrays and plain data and
-    loading never runs code from the file (no pickle), so both True and False load the same.
+    A whole Module saved with ``xpnn.save(model, f)`` comes back as that Module; its class (and any function it
+    holds) must be one of xpnn's own or allowed, as torch's ``weights_only`` loading asks:
+    ``xpnn.serialization.safe_globals([MyModel])`` / ``add_safe_globals``, or ``weights_only=False`` to import
+    any Module subclass the file names. Loading never runs code from the file (no pickle).
 
     Raises CheckpointError (a ValueError) naming ``f`` when the data is truncated, corrupt, not an xpnn
     checkpoint, or from a newer format version.
@@ -278,7 +437,7 @@ def load(f, map_location=None, *, weights_only=None, backend=None):
     if _is_path(f):
         path = os.fsdecode(f)
         with open(path, "rb") as stream:  # a missing or unreadable file is the usual OSError
-            return _load_stream(stream, path, place)
+            return _load_stream(stream, path, place, weights_only)
     if not hasattr(f, "read") or isinstance(f, io.TextIOBase):
         raise TypeError(
             f"xpnn.load: f must be a path (str or os.PathLike) or a file object opened for binary reading "
@@ -288,7 +447,7 @@ def load(f, map_location=None, *, weights_only=None, backend=None):
     where = name if isinstance(name, str) else f"<{type(f).__name__}>"
     if not (hasattr(f, "seekable") and f.seekable()):
         f = io.BytesIO(f.read())  # a zip is read from its end: a pipe or socket is read into memory first
-    return _load_stream(f, where, place)
+    return _load_stream(f, where, place, weights_only)
 
 
 def _placement(map_location):
@@ -315,7 +474,7 @@ def _placement(map_location):
     return lambda host, saved_on: dest.asarray(host)
 
 
-def _load_stream(stream, path, place):
+def _load_stream(stream, path, place, weights_only=None):
     try:
         archive = zipfile.ZipFile(stream)
     except _ZIP_ERRORS as e:
@@ -325,7 +484,7 @@ def _load_stream(stream, path, place):
     with archive:
         metadata = _read_metadata(archive, path)
         try:
-            return _Decoder(archive, path, place).decode(metadata["root"])
+            return _Decoder(archive, path, place, weights_only).decode(metadata["root"])
         except CheckpointError:
             raise
         except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as e:  # not a valid tree
@@ -369,18 +528,43 @@ def _read_entry(archive, name, path, reader=lambda f: f.read()):
 
 
 class _Decoder:
-    def __init__(self, archive, path, place):
-        self.archive, self.path, self.place = archive, path, place
+    def __init__(self, archive, path, place, weights_only=None):
+        self.archive, self.path, self.place, self.weights_only = archive, path, place, weights_only
+        self.refs = {}  # reference number -> the tensor or module decoded for it
 
     def decode(self, node):
         kind = node["type"]
+        if kind == "ref":
+            return self.refs[node["id"]]
+        if kind == "module":
+            cls = _resolve_global(node["name"], self.weights_only, self.path)
+            if not (isinstance(cls, type) and issubclass(cls, Module)):
+                raise CheckpointError(f"{self.path}: {node['name']} is not a Module class")
+            module = self.refs[node["ref"]] = cls.__new__(cls)
+            vars(module).update(self.decode(node["state"]))
+            return module
+        if kind == "global":
+            return _resolve_global(node["name"], self.weights_only, self.path)
+        if kind == "set":
+            return {self.key(k) for k in node["items"]}
+        if kind == "namedtuple":
+            cls = _resolve_global(node["name"], self.weights_only, self.path)
+            if not (isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields")):
+                raise CheckpointError(f"{self.path}: {node['name']} is not a namedtuple class")
+            return cls(*[self.decode(v) for v in node["items"]])
         if kind in _DICT_TYPES:
             return _DICT_TYPES[kind]({self.key(k): self.decode(v) for k, v in node["items"]})
         if kind in ("list", "tuple"):
             items = [self.decode(v) for v in node["items"]]
             return items if kind == "list" else tuple(items)
         if kind == "tensor":
-            return Tensor(self.placed(node), requires_grad=bool(node["requires_grad"]))
+            if node.get("parameter"):
+                tensor = Parameter(self.placed(node), requires_grad=bool(node["requires_grad"]))
+            else:
+                tensor = Tensor(self.placed(node), requires_grad=bool(node["requires_grad"]))
+            if "ref" in node:
+                self.refs[node["ref"]] = tensor
+            return tensor
         if kind == "array":
             return self.placed(node)
         if kind == "scalar":

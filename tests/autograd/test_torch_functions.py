@@ -25,6 +25,7 @@ CASES = [
     ("sin_cos", lambda a: _lib(a).sin(a) * a.cos(), [_any((3, 2))]),
     ("exp_log_sqrt_fns", lambda a: _lib(a).exp(a) + _lib(a).log(a) + _lib(a).sqrt(a), [_pos((4,))]),
     ("tanh_sigmoid_fns", lambda a: _lib(a).tanh(a) * _lib(a).sigmoid(a), [_any((4,))]),
+    ("relu_fn", lambda a: _lib(a).relu(a), [_any((3, 4))]),
     ("softmax", lambda a: _lib(a).softmax(a, dim=1), [_any((2, 5))]),
     ("log_softmax_method", lambda a: a.log_softmax(-1), [_any((2, 3, 4))]),
     ("sum_fn", lambda a: _lib(a).sum(a, 0), [_any((3, 4))]),
@@ -59,7 +60,11 @@ CASES = [
     ("einsum_summed_away", lambda a, b: _lib(a).einsum("ij,k->jk", a, b), [_any((3, 4)), _any((2,))]),
     ("einsum_implicit_transpose", lambda a: _lib(a).einsum("ji", a), [_any((3, 4))]),
     ("where", lambda a, b: _lib(a).where(a > 0, a, b), [_away_from((3, 4), [0.0]), _any((4,))]),
+    ("flip_fn", lambda a: _lib(a).flip(a, (0, 2)), [_any((2, 3, 4))]),
+    ("flip_method_negative", lambda a: a.flip(-1), [_any((3, 4))]),
+    ("flip_method_dims", lambda a: a.flip(1, 0) * a, [_any((3, 3))]),
     ("where_scalar", lambda a: _lib(a).where(a > 0, a, 0.0), [_away_from((3, 4), [0.0])]),
+    ("where_scalar_first", lambda a: _lib(a).where(a > 0, 2, a), [_away_from((3, 4), [0.0])]),
     ("masked_fill", lambda a: a.masked_fill(a < 0, 2.0), [_away_from((3, 4), [0.0])]),
     ("clamp_fn", lambda a: _lib(a).clamp(a, min=-0.5, max=0.5), [_away_from((4, 3), [-0.5, 0.5])]),
     ("clip_max", lambda a: _lib(a).clip(a, max=0.2), [_away_from((4, 3), [0.2])]),
@@ -202,13 +207,108 @@ def test_where_with_condition_only_gives_indices():
     assert rows.tolist() == [0, 1] and cols.tolist() == [0, 1]
 
 
-def test_remainder_and_floor_division_match_torch_and_refuse_grad(backend):
+WHERE_OPERANDS = {"i": np.array([1, 2, 3]), "f": np.array([1.5, -2.5, 3.0], np.float32), "b": np.array([1, 0, 1], bool)}
+
+
+@pytest.mark.parametrize(
+    "a, b", [(1, 0), (True, False), (1.0, 0), (0.5, "i"), ("i", 0.5), ("f", 2), (2, "f"), ("b", 3), ("i", 3), (1, "b")]
+)
+def test_where_with_numbers_takes_torchs_result_dtype(backend, a, b):
+    # siamese_network's where(outputs > 0.5, 1, 0); where(c, 0.5, ints) was truncated to ints, where(c, ints, 0.5)
+    # came out float64.
     torch = pytest.importorskip("torch")
-    a = np.array([7, -3, 5, 0])
-    assert (xpnn.tensor(a) % 3).tolist() == (torch.tensor(a) % 3).tolist()
-    assert (xpnn.tensor(a) // 2).tolist() == (torch.tensor(a) // 2).tolist()
-    with pytest.raises(RuntimeError, match="not differentiable"):
-        xpnn.tensor([1.0], requires_grad=True) % 2
+    cond = np.array([True, False, True])
+
+    def run(lib):
+        operands = [lib.tensor(WHERE_OPERANDS[v]) if isinstance(v, str) else v for v in (a, b)]
+        return lib.where(lib.tensor(cond), *operands)
+
+    ours, theirs = run(xpnn), run(torch)
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    assert ours.tolist() == theirs.tolist()
+
+
+def _wide(shape):
+    return lambda rng: 3.0 * rng.standard_normal(shape)
+
+
+def _nonzero(shape):
+    # divisors of both signs, kept away from 0
+    return lambda rng: rng.uniform(0.5, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+ROUNDING = [
+    np.array([7, -7, 5, -5, 0, 6]),
+    np.array([2, 2, -3, -3, 4, -2]),
+]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "float32", "float64"])
+def test_remainder_fmod_and_rounded_division_match_torch(backend, dtype):
+    torch = pytest.importorskip("torch")
+    a, b = (x.astype(dtype) for x in ROUNDING)
+    ops = [
+        lambda a, b: a % b,
+        lambda a, b: a // b,
+        lambda a, b: _lib(a).fmod(a, b),
+        lambda a, b: _lib(a).remainder(a, -3),
+        lambda a, b: a.fmod(4),
+        lambda a, b: _lib(a).div(a, b, rounding_mode="trunc"),
+        lambda a, b: a.div(b, rounding_mode="floor"),
+        lambda a, b: _lib(a).floor_divide(a, b),
+        lambda a, b: 9 % b,
+        lambda a, b: 9 // b,
+    ]
+    for op in ops:
+        ours, theirs = op(xpnn.tensor(a), xpnn.tensor(b)), op(torch.tensor(a), torch.tensor(b))
+        assert ours.tolist() == theirs.tolist() and str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+
+
+def test_in_place_remainder_and_rounded_division_match_torch(backend):
+    torch = pytest.importorskip("torch")
+    a, b = ROUNDING
+    for name, op in [
+        ("remainder_", lambda t, o: t.remainder_(o)),
+        ("fmod_", lambda t, o: t.fmod_(o)),
+        ("floor_divide_", lambda t, o: t.floor_divide_(o)),
+        ("div_ trunc", lambda t, o: t.div_(o, rounding_mode="trunc")),
+    ]:
+        ours, theirs = xpnn.tensor(a), torch.tensor(a)
+        before = ours._version
+        assert op(ours, xpnn.tensor(b)) is ours and ours._version == before + 1
+        op(theirs, torch.tensor(b))
+        assert ours.tolist() == theirs.tolist(), name
+    ours, theirs = xpnn.tensor(a), torch.tensor(a)
+    ours %= 4
+    theirs %= 4
+    ours //= -3
+    theirs //= -3
+    assert ours.tolist() == theirs.tolist()
+
+
+def test_floor_divide_has_no_derivative_as_in_torch(backend):
+    torch = pytest.importorskip("torch")
+    x = xpnn.tensor([5.5, -3.2], requires_grad=True)
+    t = torch.tensor([5.5, -3.2], requires_grad=True)
+    y, ty = x // 2.0, t // 2.0
+    assert y.requires_grad and ty.requires_grad
+    with pytest.raises(RuntimeError, match="derivative for .*floor_divide is not implemented"):
+        ty.sum().backward()
+    with pytest.raises(RuntimeError, match="derivative for .*floor_divide is not implemented"):
+        y.sum().backward()
+
+
+def test_a_number_modulo_a_tensor_has_the_gradient_of_torchs_tensor_remainder(backend):
+    # torch gives no derivative to remainder(number, tensor); its tensor-tensor remainder gives -floor(a / b)
+    torch = pytest.importorskip("torch")
+    b = _nonzero((5,))(np.random.default_rng(3))
+    gradcheck(lambda b: 2.5 % b, b)
+    x, t = xpnn.tensor(b, requires_grad=True), torch.tensor(b, requires_grad=True)
+    y, ty = 2.5 % x, torch.remainder(torch.tensor(2.5, dtype=torch.float64), t)
+    assert_close(y, ty)
+    y.sum().backward()
+    ty.sum().backward()
+    assert_close(x.grad, t.grad)
 
 
 ARITH = [
@@ -216,6 +316,16 @@ ARITH = [
     ("sub_method", lambda a, b: a.sub(b, alpha=0.5), [_any((3, 4)), _any((3, 4))]),
     ("mul_div_fns", lambda a, b: _lib(a).div(_lib(a).mul(a, b), b.abs() + 1.0), [_any((3,)), _any((3,))]),
     ("pow_neg_fns", lambda a: _lib(a).neg(_lib(a).pow(a, 2.0)), [_any((3,))]),
+    ("remainder_broadcast", lambda a, b: a % b, [_wide((3, 4)), _nonzero((4,))]),
+    ("remainder_fn_scalar", lambda a: _lib(a).remainder(a, -1.5), [_wide((5,))]),
+    ("fmod_fn", lambda a, b: _lib(a).fmod(a, b), [_wide((3, 4)), _nonzero((3, 1))]),
+    ("fmod_method_scalar", lambda a: a.fmod(1.5), [_wide((5,))]),
+    (
+        "div_floor_zero_grad",
+        lambda a, b: _lib(a).div(a, b, rounding_mode="floor") + a * b,
+        [_wide((4,)), _nonzero((4,))],
+    ),
+    ("div_trunc_zero_grad", lambda a, b: a.div(b, rounding_mode="trunc") * 1.0, [_wide((2, 3)), _nonzero((3,))]),
 ]
 
 
@@ -232,3 +342,33 @@ def test_matmul_shape_errors_name_both_shapes(backend):
             call()
     with pytest.raises(RuntimeError, match="2-D"):
         xpnn.mm(a, a)
+
+
+def test_flip_is_a_copy_and_refuses_repeated_dims(backend):
+    torch = pytest.importorskip("torch")
+    x = xpnn.arange(6.0).reshape(2, 3)
+    y = x.flip(1)
+    y[0, 0] = 100.0  # torch.flip copies: writing to the result leaves x alone
+    assert x.tolist() == torch.arange(6.0).reshape(2, 3).tolist()
+    assert xpnn.tensor(3.0).flip(0).item() == torch.tensor(3.0).flip(0).item()
+    with pytest.raises(RuntimeError, match="more than once"):
+        x.flip(0, -2)
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        x.flip(2)
+
+
+@pytest.mark.parametrize(
+    "value", [np.array(2), np.array([1]), np.array([[0]]), np.array(2.0), np.array([1, 2]), np.array(True)]
+)
+def test_index_protocol_as_torch(value):
+    # word_language_model's generate.py: corpus.dictionary.idx2word[torch.multinomial(weights, 1)[0]]
+    torch = pytest.importorskip("torch")
+    words = ["a", "b", "c"]
+
+    def lookup(lib):
+        try:
+            return words[lib.tensor(value)]
+        except TypeError as e:
+            return type(e)
+
+    assert lookup(xpnn) == lookup(torch)

@@ -80,7 +80,33 @@ def test_state_dict_keys_buffers_and_dtypes(backend):
     np.testing.assert_array_equal(bn.running_var.numpy(), np.ones(5))
     y = bn(xpnn.zeros(2, 5, 3, 3))
     assert y.dtype == np.float32 and y.backend == backend and bn.running_mean.backend == backend
-    assert repr(bn) == "BatchNorm2d(5, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
+    assert repr(bn) == "BatchNorm2d(5, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)"
+
+
+def test_bias_false_leaves_out_the_shift_as_torch(backend):
+    bn = nn.BatchNorm1d(3, bias=False)
+    assert bn.bias is None and list(bn.state_dict()) == ["weight", "running_mean", "running_var", "num_batches_tracked"]
+    assert "bias=False" in repr(bn)
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.BatchNorm1d(3, bias=False)
+    theirs.weight.data.uniform_(0.5, 1.5)
+    bn.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    xt = torch.tensor(x, requires_grad=True)
+    ours = xpnn.tensor(x, requires_grad=True)
+    y, y_t = bn(ours), theirs(xt)
+    assert_close(y, y_t)
+    (y * y).sum().backward()
+    (y_t * y_t).sum().backward()
+    assert_close(ours.grad, xt.grad)
+    assert_close(bn.weight.grad, theirs.weight.grad)
+
+
+def test_functional_batch_norm_takes_weight_or_bias_alone(backend):
+    rng = np.random.default_rng(1)
+    x, w, b = rng.standard_normal((5, 2, 3)), rng.uniform(0.5, 1.5, 2), rng.standard_normal(2)
+    gradcheck(lambda x, w: F.batch_norm(x, None, None, w, training=True), x, w)
+    gradcheck(lambda x, b: F.batch_norm(x, None, None, None, b, training=True), x, b)
 
 
 def test_batch_norm_gradcheck_train_and_eval(backend):

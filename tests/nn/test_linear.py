@@ -88,6 +88,29 @@ def test_dropout2d_zeroes_whole_channels(backend):
     assert ((per_channel == 0).all(-1) | (per_channel == 2.0).all(-1)).all()
 
 
+@pytest.mark.parametrize(
+    "shape, mask_shape",
+    [((6, 5), (6, 5)), ((4, 6, 7), (4, 6, 1)), ((2, 3, 4, 4, 2), (2, 3, 1, 1, 1))],
+    ids=["2d-elementwise", "3d-as-NCL", "5d"],
+)
+def test_dropout2d_reads_other_ranks_as_torch_does(backend, shape, mask_shape):
+    # torch 2.13 warns and drops over (N, C, *) for any rank but 4; mnist_rnn applies Dropout2d to (N, C) features.
+    with pytest.warns(UserWarning, match="dropout2d: received a"):
+        y = F.dropout2d(xpnn.ones(*shape), 0.5).numpy()
+    blocks = y.reshape(mask_shape + (-1,))
+    assert ((blocks == 0).all(-1) | (blocks == 2.0).all(-1)).all()
+    assert 0 < (y == 0).mean() < 1
+    torch = pytest.importorskip("torch")
+    with pytest.warns(UserWarning):
+        theirs = torch.nn.functional.dropout2d(torch.ones(*shape), 0.5).numpy().reshape(mask_shape + (-1,))
+    assert ((theirs == 0).all(-1) | (theirs == 2.0).all(-1)).all()
+
+
+def test_dropout2d_refuses_a_1d_input(backend):
+    with pytest.raises(ValueError, match=r"dropout2d: expected an input of shape \(N, C, H, W\), got shape \(5,\)"):
+        F.dropout2d(xpnn.ones(5), 0.5)
+
+
 def test_dropout_is_reproducible_with_manual_seed(backend):
     xpnn.manual_seed(3)
     a = nn.Dropout(0.5)(xpnn.ones(50)).numpy()

@@ -1,6 +1,9 @@
 """Module registration, traversal, modes, state_dict and load_state_dict (torch's keys and semantics)."""
 
+import inspect
+import typing
 from collections import OrderedDict
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -124,3 +127,14 @@ def test_repr_lists_children():
     text = repr(nn.Sequential(nn.Linear(2, 3), nn.Dropout(0.1)))
     assert "(0): Linear(in_features=2, out_features=3, bias=True)" in text
     assert "(1): Dropout(p=0.1, inplace=False)" in text
+
+
+def test_the_public_methods_are_fully_typed_and_their_hints_resolve():
+    names = [n for n, f in vars(nn.Module).items() if callable(f) and (not n.startswith("_") or n == "__call__")]
+    assert {"parameters", "state_dict", "load_state_dict", "to", "register_forward_hook", "__call__"} <= set(names)
+    for name in names:
+        function = getattr(nn.Module, name)
+        hints = typing.get_type_hints(function)  # a typo or an unimported name in a hint raises here
+        unhinted = [p for p in inspect.signature(function).parameters if p != "self" and p not in hints]
+        assert not unhinted and "return" in hints, f"Module.{name}: no hint for {unhinted or 'the return value'}"
+    assert typing.get_type_hints(nn.Module.named_parameters)["return"] == Iterator[tuple[str, nn.Parameter]]

@@ -182,7 +182,7 @@ def test_loss_gradcheck(backend, name, ours, theirs, arrays, grad):
 
 
 def test_loss_errors(backend):
-    with pytest.raises(ValueError, match="kl_div: reduction must be one of"):
+    with pytest.raises(ValueError, match="kl_div: reduction must be 'mean', 'sum', 'none' or 'batchmean', got"):
         F.kl_div(xpnn.zeros(2), xpnn.zeros(2), reduction="avg")
     with pytest.raises(ValueError, match=r"gaussian_nll_loss: var of shape \(3,\) does not fit input shape \(2, 4\)"):
         F.gaussian_nll_loss(xpnn.zeros(2, 4), xpnn.zeros(2, 4), xpnn.ones(3))

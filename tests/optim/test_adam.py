@@ -51,6 +51,26 @@ def test_float32_trajectory_matches_torch(backend, name):
     )
 
 
+@pytest.mark.parametrize("name, case", [("Adam", c) for c in CASES] + [("AdamW", c) for c in ADAMW_CASES])
+def test_blocked_update_matches_torch(backend, monkeypatch, name, case):
+    """The step worked through in blocks (as numpy does for large parameters: Backend.update_block), here of 5
+    elements, so that the (3, 4) and (2, 3) parameters end in a partial block and (4,) is one block."""
+    monkeypatch.setattr(xpnn.backend.current_backend(), "update_block", 5)
+    defaults, group_a, group_b = (CASES | ADAMW_CASES)[case]
+    assert_matches_torch(name, defaults, group_a, group_b)
+
+
+def test_blocks_skip_arrays_that_are_not_contiguous(monkeypatch):
+    """A flat view of a non-contiguous array would be a copy: the update must then take the arrays whole."""
+    from xpnn.optim.optimizer import update_blocks
+
+    monkeypatch.setattr(xpnn.backend.current_backend(), "update_block", 4)
+    a, b = np.zeros((3, 4)), np.zeros((4, 3)).T
+    assert [len(block[0]) for block in update_blocks(a, a)] == [4, 4, 4]
+    (whole,) = update_blocks(a, b)
+    assert whole[0] is a and whole[1] is b
+
+
 def test_defaults_match_torch():
     p = xpnn.nn.Parameter(xpnn.zeros(2))
     adam = Adam([p]).param_groups[0]

@@ -14,7 +14,15 @@ import pytest
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]
 SWAP = REPO.parent / "shared" / "tools" / "torch-swap"
-PROGRAMS = ["classifier", "vae_like", "regression_lbfgs", "language_model"]
+PROGRAMS = [
+    "classifier",
+    "vae_like",
+    "regression_lbfgs",
+    "language_model",
+    "transformer_lm",
+    "gan_like",
+    "image_models",
+]
 
 try:
     import torch  # noqa: F401

@@ -3,6 +3,7 @@
 from ..backend.switch import Switch
 
 _grad_enabled = Switch("grad_enabled", True)
+_inference_mode = Switch("inference_mode", False)
 
 
 def is_grad_enabled():
@@ -43,4 +44,42 @@ class set_grad_enabled:
         _grad_enabled.set(self._previous)
 
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+def is_inference_mode_enabled():
+    return _inference_mode.get()
+
+
+def inference_mode(mode=True):
+    """``with inference_mode(): ...`` (or ``@inference_mode()`` / bare ``@inference_mode``) records no graph, as
+    ``no_grad``; ``inference_mode(False)`` leaves grad mode as it is. torch also marks the tensors made inside as
+    inference tensors, which autograd later refuses; xpnn makes ordinary tensors, so such use is not refused."""
+    if callable(mode):
+        return _InferenceMode(True)(mode)
+    return _InferenceMode(bool(mode))
+
+
+class _InferenceMode:
+    def __init__(self, mode):
+        self._settings = [_inference_mode.setting(mode)] + ([_grad_enabled.setting(False)] if mode else [])
+
+    def __enter__(self):
+        for setting in self._settings:
+            setting.__enter__()
+
+    def __exit__(self, *exc):
+        for setting in reversed(self._settings):
+            setting.__exit__(*exc)
+
+    def __call__(self, func):
+        for setting in self._settings:
+            func = setting(func)
+        return func
+
+
+__all__ = [
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "inference_mode",
+    "is_inference_mode_enabled",
+]

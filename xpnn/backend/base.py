@@ -23,6 +23,10 @@ class Backend:
     name = None
     #: exact array type(s) this backend owns; used to find the backend of an array
     array_types = ()
+    #: elements per block for updates that make many elementwise passes over the same arrays (an optimizer step),
+    #: so a block stays in the CPU cache between passes; None: one block, the whole array (a GPU gains nothing
+    #: from splitting and would pay a kernel launch per block)
+    update_block = None
 
     @property
     def xp(self) -> Any:

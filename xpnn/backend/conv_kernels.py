@@ -27,7 +27,7 @@ from .scratch import scratch
 #: Output pixels per GEMM (see images_per_gemm).
 GEMM_COLUMNS = 2048
 #: Bytes of column matrix one convolution may hold at once (see image_chunks).
-WORKSPACE_BYTES = 32 * 2**20
+WORKSPACE_BYTES = 16 * 2**20
 
 ConvGeometry = collections.namedtuple("ConvGeometry", ["stride", "padding", "dilation", "groups"])
 ConvGeometry.__doc__ = "stride, padding and dilation as (height, width) pairs, and the number of groups."

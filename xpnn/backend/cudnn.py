@@ -12,6 +12,10 @@ import numpy as np
 from .switch import Switch
 
 _enabled = Switch("cudnn_enabled", True)
+# torch.backends.cudnn.benchmark / .deterministic: let cuDNN time its algorithms and pick the fastest (auto-tune),
+# and ask for the deterministic backward algorithms.
+_benchmark = Switch("cudnn_benchmark", False)
+_deterministic = Switch("cudnn_deterministic", False)
 
 
 def cudnn_enabled():
@@ -22,6 +26,28 @@ def cudnn_enabled():
 def set_cudnn_enabled(enabled):
     """Allow (True) or forbid (False) cuDNN in the current thread / context."""
     _enabled.set(bool(enabled))
+
+
+def cudnn_benchmark():
+    return _benchmark.get()
+
+
+def set_cudnn_benchmark(benchmark):
+    _benchmark.set(bool(benchmark))
+
+
+def cudnn_deterministic():
+    return _deterministic.get()
+
+
+def set_cudnn_deterministic(deterministic):
+    _deterministic.set(bool(deterministic))
+
+
+def cudnn_version():
+    """cuDNN's version number as torch.backends.cudnn.version() gives it, or None where it cannot be loaded."""
+    found = _load()
+    return None if found is None else found[1].getVersion()
 
 
 def use_cudnn(enabled=True):
@@ -57,14 +83,15 @@ def _conv_args(geometry):
     return (tuple(geometry.padding), tuple(geometry.stride), tuple(geometry.dilation), geometry.groups)
 
 
-_TUNING = {"auto_tune": False, "tensor_core": "auto"}
+def _tuning():
+    return {"auto_tune": _benchmark.get(), "tensor_core": "auto"}
 
 
 def conv2d_forward(cudnn, x, weight, bias, geometry, out_hw):
     import cupy
 
     y = cupy.empty((x.shape[0], weight.shape[0]) + tuple(out_hw), dtype=x.dtype)
-    cudnn.convolution_forward(x, weight, bias, y, *_conv_args(geometry), **_TUNING)
+    cudnn.convolution_forward(x, weight, bias, y, *_conv_args(geometry), **_tuning())
     return y
 
 
@@ -73,7 +100,9 @@ def conv2d_input_grad(cudnn, gy, weight, x_shape, geometry, bias=None):
     import cupy
 
     gx = cupy.empty(x_shape, dtype=gy.dtype)
-    cudnn.convolution_backward_data(weight, gy, bias, gx, *_conv_args(geometry), deterministic=False, **_TUNING)
+    cudnn.convolution_backward_data(
+        weight, gy, bias, gx, *_conv_args(geometry), deterministic=_deterministic.get(), **_tuning()
+    )
     return gx
 
 
@@ -81,7 +110,7 @@ def conv2d_weight_grad(cudnn, x, gy, weight_shape, geometry):
     import cupy
 
     gw = cupy.empty(weight_shape, dtype=x.dtype)
-    cudnn.convolution_backward_filter(x, gy, gw, *_conv_args(geometry), deterministic=False, **_TUNING)
+    cudnn.convolution_backward_filter(x, gy, gw, *_conv_args(geometry), deterministic=_deterministic.get(), **_tuning())
     return gw
 
 

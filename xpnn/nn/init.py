@@ -45,7 +45,15 @@ def _calculate_fan_in_and_fan_out(tensor):
 
 
 def _fill(tensor, host_values):
-    tensor.array[...] = backend_of(tensor.array).asarray(host_values.astype(tensor.dtype))
+    return _overwrite(tensor, backend_of(tensor.array).asarray(host_values.astype(tensor.dtype)))
+
+
+def _overwrite(tensor, values):
+    """Write ``values`` over every element, outside autograd as torch's init functions (which run under no_grad).
+    An in-place change all the same: the version counter moves, so a graph that saved the old values refuses to
+    backward rather than give gradients of values that are gone."""
+    tensor.array[...] = values
+    tensor._version_counter[0] += 1
     return tensor
 
 
@@ -58,8 +66,7 @@ def normal_(tensor, mean=0.0, std=1.0):
 
 
 def constant_(tensor, val):
-    tensor.array[...] = val
-    return tensor
+    return _overwrite(tensor, val)
 
 
 def zeros_(tensor):

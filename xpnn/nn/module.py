@@ -1,7 +1,11 @@
 """Module: the base of every layer. Registers parameters, buffers and submodules by attribute assignment, and runs
 forward through the hooks registered on it."""
 
-from collections import OrderedDict, namedtuple
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -10,10 +14,19 @@ from .._tensor import Tensor
 from ..autograd import Function
 from ..autograd.hooks import RemovableHandle
 from ..backend import backend_of
+from ..backend import device as Device
 from .parameter import Parameter
 
-# What load_state_dict returns, as torch: unpacks as (missing, unexpected) and prints its fields.
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+class IncompatibleKeys(NamedTuple):
+    """What load_state_dict returns, as torch: unpacks as (missing, unexpected) and prints its fields."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+#: a Module's own type, for the methods that return self (typing.Self needs Python 3.11)
+ModuleT = TypeVar("ModuleT", bound="Module")
 
 
 def _register(table, hook, prepend, **flags):
@@ -87,7 +100,9 @@ class _BackwardHookState:
 
 
 class Module:
-    def __init__(self):
+    training: bool
+
+    def __init__(self) -> None:
         # Set through object.__setattr__: our __setattr__ needs these tables to exist.
         for table in ("_parameters", "_buffers", "_modules", "_forward_pre_hooks", "_forward_hooks", "_backward_hooks"):
             object.__setattr__(self, table, OrderedDict())
@@ -95,7 +110,7 @@ class Module:
         object.__setattr__(self, "training", True)
 
     # -- registration --------------------------------------------------------------------------------------
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: Any) -> None:
         """Parameters, submodules and buffers go to their tables, as in torch. A name already registered keeps
         its place (so reassigning ``self.fc`` does not move it in ``children()`` or the state_dict)."""
         if "_parameters" not in self.__dict__:
@@ -139,7 +154,7 @@ class Module:
                 table.pop(name, None)
         self._non_persistent_buffers.discard(name)
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         # Only reached when normal lookup fails: parameters, buffers and submodules live in their tables.
         d = self.__dict__
         for table in ("_parameters", "_buffers", "_modules"):
@@ -147,7 +162,7 @@ class Module:
                 return d[table][name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-    def __delattr__(self, name):
+    def __delattr__(self, name: str) -> None:
         for table in (self._parameters, self._buffers, self._modules):
             if name in table:
                 del table[name]
@@ -163,7 +178,7 @@ class Module:
         if hasattr(self, name) and name not in table:
             raise KeyError(f"{type(self).__name__}: attribute {name!r} already exists and is not a {kind}")
 
-    def register_parameter(self, name, param):
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (a Parameter, or None for an absent one such as ``bias=False``) under ``name``."""
         self._check_new_name("parameter", name, self._parameters)
         if param is not None and not isinstance(param, Parameter):
@@ -174,7 +189,7 @@ class Module:
         self._forget(name, keep=self._parameters)
         self._parameters[name] = param
 
-    def register_buffer(self, name, tensor, persistent=True):
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """A non-learnable state tensor (running mean, ...) moved by ``to()``; saved in the state_dict unless
         ``persistent=False``."""
         self._check_new_name("buffer", name, self._buffers)
@@ -188,7 +203,7 @@ class Module:
         if not persistent:
             self._non_persistent_buffers.add(name)
 
-    def add_module(self, name, module):
+    def add_module(self, name: str, module: Module | None) -> None:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module({name!r}): expected a Module, got {type(module).__name__}")
         self._check_new_name("module", name, self._modules)
@@ -197,7 +212,7 @@ class Module:
 
     register_module = add_module
 
-    def get_submodule(self, target):
+    def get_submodule(self, target: str) -> Module:
         """The submodule at a dotted path (``"encoder.layers.0"``); ``""`` is the module itself."""
         module = self
         if target == "":
@@ -215,10 +230,10 @@ class Module:
             module = child
         return module
 
-    def get_parameter(self, target):
+    def get_parameter(self, target: str) -> Parameter | None:
         return self._get_leaf(target, "_parameters", "parameter")
 
-    def get_buffer(self, target):
+    def get_buffer(self, target: str) -> Tensor | None:
         return self._get_leaf(target, "_buffers", "buffer")
 
     def _get_leaf(self, target, table, kind):
@@ -229,27 +244,31 @@ class Module:
         return getattr(module, table)[name]
 
     # -- hooks ---------------------------------------------------------------------------------------------
-    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+    def register_forward_pre_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
         """``hook(module, args)`` (or ``hook(module, args, kwargs)`` with ``with_kwargs``) runs before forward;
         a non-None result replaces args (a single value is wrapped in a tuple) — or (args, kwargs) with kwargs."""
         return _register(self._forward_pre_hooks, hook, prepend, with_kwargs=with_kwargs)
 
-    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False):
+    def register_forward_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
         """``hook(module, args, output)`` (or ``hook(module, args, kwargs, output)``) runs after forward; a
         non-None result replaces the output."""
         return _register(self._forward_hooks, hook, prepend, with_kwargs=with_kwargs)
 
-    def register_full_backward_hook(self, hook, prepend=False):
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
         """``hook(module, grad_input, grad_output)`` runs when the gradients with respect to the module's tensor
         inputs are computed (grad_input: one entry per positional tensor input, None where none flows);
         a non-None result replaces grad_input."""
         return _register(self._backward_hooks, hook, prepend)
 
     # -- calling -------------------------------------------------------------------------------------------
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement forward()")
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
@@ -297,7 +316,9 @@ class Module:
         return args, state
 
     # -- traversal -----------------------------------------------------------------------------------------
-    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+    def named_modules(
+        self, memo: set[Module] | None = None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
         """(dotted name, module) for this module and every submodule, depth first; a module reached twice is
         listed once unless ``remove_duplicate=False``."""
         if memo is None:
@@ -311,18 +332,18 @@ class Module:
             if child is not None:
                 yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name, remove_duplicate)
 
-    def modules(self):
+    def modules(self) -> Iterator[Module]:
         for _, m in self.named_modules():
             yield m
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         seen = set()
         for name, child in self._modules.items():
             if child is not None and child not in seen:
                 seen.add(child)
                 yield name, child
 
-    def children(self):
+    def children(self) -> Iterator[Module]:
         for _, child in self.named_children():
             yield child
 
@@ -336,21 +357,25 @@ class Module:
                 seen.add(id(t))
                 yield (f"{mod_prefix}.{name}" if mod_prefix else name), t
 
-    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
         yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
-    def parameters(self, recurse=True):
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
         yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
-    def buffers(self, recurse=True):
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
-    def apply(self, fn):
+    def apply(self: ModuleT, fn: Callable[[Module], object]) -> ModuleT:
         """Call ``fn`` on every submodule (children first) and then on this module, as torch; returns self."""
         for child in self.children():
             child.apply(fn)
@@ -358,17 +383,17 @@ class Module:
         return self
 
     # -- modes ---------------------------------------------------------------------------------------------
-    def train(self, mode=True):
+    def train(self: ModuleT, mode: bool = True) -> ModuleT:
         if not isinstance(mode, bool):
             raise ValueError(f"{type(self).__name__}.train(mode): mode must be a bool, got {mode!r}")
         for m in self.modules():
             object.__setattr__(m, "training", mode)
         return self
 
-    def eval(self):
+    def eval(self: ModuleT) -> ModuleT:
         return self.train(False)
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Gradients to None (torch's default since 2.0), or to zeros with ``set_to_none=False``."""
         for p in self.parameters():
             if set_to_none:
@@ -376,13 +401,13 @@ class Module:
             elif p.grad is not None:
                 p.grad.array[...] = 0
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self: ModuleT, requires_grad: bool = True) -> ModuleT:
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
     # -- moving --------------------------------------------------------------------------------------------
-    def to(self, *args, **kwargs):
+    def to(self: ModuleT, *args: Any, **kwargs: Any) -> ModuleT:
         """``to("cupy")``/``to("numpy")`` (or "cuda"/"cpu") moves every parameter and buffer; ``to(dtype)``
         converts the floating point ones; ``to(device, dtype)`` does both. Parameters keep their identity, so an
         optimizer made earlier still holds them."""
@@ -406,21 +431,21 @@ class Module:
                         t.grad = None
         return self
 
-    def cpu(self):
+    def cpu(self: ModuleT) -> ModuleT:
         """Move every parameter and buffer to the CPU (the numpy backend)."""
         return self.to("cpu")
 
-    def cuda(self, device=None):
+    def cuda(self: ModuleT, device: int | str | Device | None = None) -> ModuleT:
         """Move every parameter and buffer to the GPU (the cupy backend); ``device`` as in torch ('cuda:0', 0)."""
         return self.to("cuda" if device is None or isinstance(device, int) else device)
 
-    def half(self):
+    def half(self: ModuleT) -> ModuleT:
         return self.to(np.float16)
 
-    def float(self):
+    def float(self: ModuleT) -> ModuleT:
         return self.to(np.float32)
 
-    def double(self):
+    def double(self: ModuleT) -> ModuleT:
         return self.to(np.float64)
 
     # -- state ---------------------------------------------------------------------------------------------
@@ -433,7 +458,9 @@ class Module:
                     if t is not None and name not in module._non_persistent_buffers:
                         yield (f"{mod_prefix}.{name}" if mod_prefix else name), t
 
-    def state_dict(self, *, destination=None, prefix="", keep_vars=False):
+    def state_dict(
+        self, *, destination: dict[str, Tensor] | None = None, prefix: str = "", keep_vars: bool = False
+    ) -> dict[str, Tensor]:
         """Parameters and persistent buffers by dotted name, in torch's order and with torch's keys.
         Values are Tensors sharing memory with the module (as in torch), detached unless ``keep_vars``;
         ``.numpy()`` gives host copies. With ``destination`` (a dict) the entries are added to it."""
@@ -442,7 +469,7 @@ class Module:
             out[key] = t if keep_vars else t.detach()
         return out
 
-    def load_state_dict(self, state_dict, strict=True):
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy values (numpy arrays, Tensors, or anything array-like, e.g. torch tensors' ``.numpy()``) into
         this module's parameters and buffers, converting them to each one's backend and dtype.
 
@@ -473,14 +500,14 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     # -- display -------------------------------------------------------------------------------------------
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         """The module's own settings, shown inside its parentheses; layers override it."""
         return ""
 
     def _get_name(self):
         return type(self).__name__
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         # torch's layout: one line when there is only extra_repr, else one indented line per setting and child.
         extra = self.extra_repr()
         extra_lines = extra.split("\n") if extra else []
@@ -491,7 +518,7 @@ class Module:
         body = "\n  " + "\n  ".join(lines) + "\n" if lines else ""
         return f"{self._get_name()}({body})"
 
-    def __dir__(self):
+    def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules))
 
 

@@ -40,15 +40,79 @@ class MulFunction(Function):
         return ga, gb
 
 
+# Division by zero gives inf/nan silently, as in torch; numpy would also warn (cupy never does).
+_ieee_division = np.errstate(divide="ignore", invalid="ignore")
+
+
 class DivFunction(Function):
+    @_ieee_division
     def forward(self, a, b):
         self.a, self.b = a, b
         return a / b
 
+    @_ieee_division
     def backward(self, g):
         ga = sum_to(g / self.b, self.a.shape) if self.needs_input_grad[0] else None
         gb = sum_to(-g * self.a / (self.b * self.b), self.b.shape) if self.needs_input_grad[1] else None
         return ga, gb
+
+
+def rounded_divide(xp, a, b, mode):
+    """a / b rounded toward -inf ("floor", Python's //) or toward zero ("trunc"), as torch.div's rounding modes."""
+    floor = xp.floor_divide(a, b)
+    if mode == "floor":
+        return floor
+    if floor.dtype.kind == "f":
+        return xp.trunc(xp.true_divide(a, b))
+    # integers: floor and trunc differ by one where the quotient is negative and not whole
+    return floor + ((xp.remainder(a, b) != 0) & ((xp.asarray(a) < 0) != (xp.asarray(b) < 0)))
+
+
+class RemainderFunction(Function):
+    """a - floor(a / b) * b, with b's sign, as Python's % and torch.remainder; with ``truncate``, a - trunc(a / b) * b,
+    with a's sign, as C's fmod and torch.fmod. The gradients are torch's: 1 to a, -floor(a / b) (-trunc) to b."""
+
+    def __init__(self, truncate=False):
+        self.rounding = "trunc" if truncate else "floor"
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        xp = get_array_module(a, b)
+        return xp.fmod(a, b) if self.rounding == "trunc" else xp.remainder(a, b)
+
+    def backward(self, g):
+        ga = sum_to(g, self.a.shape) if self.needs_input_grad[0] else None
+        gb = None
+        if self.needs_input_grad[1]:
+            gb = sum_to(-g * rounded_divide(get_array_module(g), self.a, self.b, self.rounding), self.b.shape)
+        return ga, gb
+
+
+class RoundedDivFunction(Function):
+    """a / b rounded ("floor" or "trunc"), as torch.div(a, b, rounding_mode=...): a step function, whose gradient
+    is zero, as torch's. With ``refuse_backward`` it is floor_divide (a // b), for which torch has no derivative
+    and raises in backward: so does this, rather than give a gradient that torch programs never see."""
+
+    saves_inputs = False
+
+    def __init__(self, mode, refuse_backward=False):
+        self.mode, self.refuse_backward = mode, refuse_backward
+
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        return rounded_divide(get_array_module(a, b), a, b, self.mode)
+
+    def backward(self, g):
+        if self.refuse_backward:
+            raise RuntimeError(
+                "the derivative for floor_divide is not implemented (a // b, as in torch); for a zero gradient "
+                "use div(a, b, rounding_mode='floor'), or detach() the operands"
+            )
+        xp = get_array_module(g)
+        return tuple(
+            xp.zeros(shape, dtype=g.dtype) if needed else None
+            for shape, needed in zip(self.shapes, self.needs_input_grad)
+        )
 
 
 class NegFunction(Function):
@@ -96,9 +160,11 @@ class DivScalarFunction(Function):
     def __init__(self, c):
         self.c = c
 
+    @_ieee_division
     def forward(self, x):
         return x / self.c
 
+    @_ieee_division
     def backward(self, g):
         return g / self.c
 

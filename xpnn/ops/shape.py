@@ -35,6 +35,20 @@ class PermuteFunction(Function):
         return g.transpose(inverse)
 
 
+class FlipFunction(Function):
+    saves_inputs = False
+
+    def __init__(self, dims):
+        self.dims = tuple(dims)
+
+    def forward(self, x):
+        # a copy, as torch.flip's result (numpy's flip is a view, which an in-place op would write through)
+        return get_array_module(x).ascontiguousarray(get_array_module(x).flip(x, self.dims))
+
+    def backward(self, g):
+        return get_array_module(g).flip(g, self.dims)
+
+
 class BroadcastToFunction(Function):
     saves_inputs, is_view = False, True
 

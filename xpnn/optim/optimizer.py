@@ -296,6 +296,20 @@ def check_betas(optimizer, group):
 
 
 # -- in-place kernels shared by the optimizers ------------------------------------------------------------------------
+def update_blocks(*arrays):
+    """``arrays`` (a parameter, its gradient and its state: the same size) cut into matching flat blocks of the
+    backend's ``update_block`` elements, so that an update making many passes over them works through one block at
+    a time while it sits in the cache. One block, the arrays themselves, on a backend without blocks, for small
+    arrays, or when an array is not C-contiguous (its flat view would be a copy, and writes to it would be lost)."""
+    size = backend_of(arrays[0]).update_block
+    if size is None or arrays[0].size <= size or not all(a.flags.c_contiguous for a in arrays):
+        yield arrays
+        return
+    flat = [a.reshape(-1) for a in arrays]
+    for start in range(0, flat[0].size, size):
+        yield tuple(f[start : start + size] for f in flat)
+
+
 def lerp_(xp, start, end, weight, work):
     """start += weight * (end - start) in place, with torch's two-sided formula (exact at weight 0 and 1)."""
     xp.subtract(end, start, out=work)

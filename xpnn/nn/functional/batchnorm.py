@@ -1,6 +1,7 @@
 """Batch normalisation, as torch.nn.functional.batch_norm: one fused Function forward and backward, whose kernels
 are the input's backend's (portable, or cuDNN on cupy)."""
 
+from ..._tensor import Tensor
 from ...autograd.function import Function
 from ...backend import backend_of, get_array_module
 from ...backend.norm_kernels import batch_norm_eval_forward
@@ -46,8 +47,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ValueError(
                 f"batch_norm: {what} has shape {t.shape}, but the input has {channels} channels (shape {input.shape})"
             )
-    if (weight is None) != (bias is None):
-        raise ValueError("batch_norm: pass both weight and bias, or neither")
+    if (weight is None) != (bias is None):  # torch takes either alone; the kernels take both or neither
+        xp = get_array_module(input.array)
+        if weight is None:
+            weight = Tensor(xp.ones(channels, dtype=bias.dtype))
+        else:
+            bias = Tensor(xp.zeros(channels, dtype=weight.dtype))
     if training and input.numel() // channels == 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
     if not training and (running_mean is None or running_var is None):

@@ -1,7 +1,7 @@
 """Distances and similarities between vectors, as torch.nn.functional: cosine_similarity, pairwise_distance and
 normalize. Each is a short chain of Tensor ops (every one with its own backward), written as torch defines them."""
 
-import numpy as np
+from .loss import broadcast_shape, check_reduction, reduce_loss
 
 
 def _norm(x, p, dim):
@@ -34,26 +34,14 @@ def normalize(input, p=2.0, dim=1, eps=1e-12):
 
 
 def _broadcast(x1, x2, name):
-    try:
-        shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
-    except ValueError:
-        raise ValueError(f"{name}: input shapes {tuple(x1.shape)} and {tuple(x2.shape)} do not broadcast") from None
+    shape = broadcast_shape(name, x1, x2)
     return (x1 if x1.shape == shape else x1.expand(*shape)), (x2 if x2.shape == shape else x2.expand(*shape))
-
-
-def _reduce(name, loss, reduction):
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
     """1 - cos(x1, x2) where target is 1, max(0, cos(x1, x2) - margin) where it is -1; cos as torch computes it
     here, (x1 . x2) / sqrt((|x1|^2 + 1e-12)(|x2|^2 + 1e-12))."""
+    check_reduction("cosine_embedding_loss", reduction)
     if input1.shape != input2.shape or input1.ndim not in (1, 2) or target.shape != input1.shape[:-1]:
         raise ValueError(
             f"cosine_embedding_loss: expected inputs (N, D) or (D,) of one shape and a target (N,) or (), got "
@@ -65,12 +53,13 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
     positive = (target == 1).astype(input1.dtype)
     negative = (target == -1).astype(input1.dtype)
     loss = positive * (1.0 - cos) + negative * (cos - margin).clamp(min=0.0)
-    return _reduce("cosine_embedding_loss", loss, reduction)
+    return reduce_loss(loss, reduction)
 
 
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction="mean"):
     """max(0, margin + d(anchor, positive) - d(anchor, negative)), d the pairwise p-distance; with swap, the
     negative's distance is the smaller of d(anchor, negative) and d(positive, negative)."""
+    check_reduction("triplet_margin_loss", reduction)
     if not (anchor.ndim == positive.ndim == negative.ndim and anchor.ndim in (1, 2)):
         raise ValueError(
             f"triplet_margin_loss: expected anchor, positive and negative (N, D) or (D,), got shapes "
@@ -82,4 +71,4 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6,
         d_swap = pairwise_distance(positive, negative, p, eps)
         closer = (d_swap < d_neg).astype(d_neg.dtype)
         d_neg = closer * d_swap + (1.0 - closer) * d_neg
-    return _reduce("triplet_margin_loss", (d_pos - d_neg + margin).clamp(min=0.0), reduction)
+    return reduce_loss((d_pos - d_neg + margin).clamp(min=0.0), reduction)

@@ -1,3 +1,5 @@
+import warnings
+
 from ...autograd.function import Function
 from ...backend import backend_of
 from ...random import device_rng
@@ -33,12 +35,27 @@ def dropout(input, p=0.5, training=True):
 
 
 def dropout2d(input, p=0.5, training=True):
-    """Zeroes whole channels: the mask has shape (N, C, 1, 1) for an (N, C, H, W) input."""
+    """Zeroes whole channels: the mask has shape (N, C, 1, 1) for an (N, C, H, W) input.
+
+    As in torch 2.13, any input of 2 or more dimensions is read as (N, C, *): a 3-D input is (N, C, L) (not an
+    unbatched (C, H, W)), and a 2-D one (N, C) is dropped element by element, each with torch's warning."""
     dropout_check_p(p)
+    if input.ndim < 2:
+        raise ValueError(f"dropout2d: expected an input of shape (N, C, H, W), got shape {tuple(input.shape)}")
     if input.ndim not in (3, 4):
-        raise ValueError(f"dropout2d: expected a 3-D or 4-D input, got shape {input.shape}")
+        warnings.warn(
+            f"dropout2d: received a {input.ndim}-D input; dropout2d is meant for (N, C, H, W) or (C, H, W) "
+            "inputs. Use dropout for element-wise dropout.",
+            stacklevel=2,
+        )
+    elif input.ndim == 3:
+        warnings.warn(
+            "dropout2d: received a 3-D input and, as torch does, reads it as (N, C, L) and drops whole channels of "
+            "each sample.",
+            stacklevel=2,
+        )
     if not training or p == 0.0:
         return input
     if p == 1.0:
         return input * 0.0
-    return DropoutFunction(p, input.shape[:-2] + (1, 1))(input)
+    return DropoutFunction(p, input.shape[:2] + (1,) * (input.ndim - 2))(input)

@@ -12,7 +12,7 @@ import numpy as np
 from ..._utils import sum_to
 from ...autograd.function import Function
 from ...backend import get_array_module
-from .loss import REDUCTIONS
+from .loss import REDUCTIONS, broadcast_shape, check_reduction
 
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
@@ -167,19 +167,6 @@ class MultiLabelSoftMarginFunction(Function):
         return gx, gt, None
 
 
-def _check(name, reduction, allowed=REDUCTIONS):
-    if reduction not in allowed:
-        raise ValueError(f"{name}: reduction must be one of {allowed}, got {reduction!r}")
-
-
-def _broadcastable(name, *tensors):
-    try:
-        np.broadcast_shapes(*(tuple(t.shape) for t in tensors))
-    except ValueError:
-        shapes = " and ".join(str(tuple(t.shape)) for t in tensors)
-        raise ValueError(f"{name}: input shapes {shapes} do not broadcast") from None
-
-
 def _float(input, target):
     return target if target.dtype.kind == "f" else target.astype(input.dtype)
 
@@ -187,22 +174,22 @@ def _float(input, target):
 def kl_div(input, target, reduction="mean", log_target=False):
     """KL(target || input) with input given as log-probabilities; 'batchmean' divides the sum by the batch size
     (the mathematically correct KL divergence per sample), 'mean' by the number of elements, as torch."""
-    _check("kl_div", reduction, REDUCTIONS + ("batchmean",))
-    _broadcastable("kl_div", input, target)
+    check_reduction("kl_div", reduction, REDUCTIONS + ("batchmean",))
+    broadcast_shape("kl_div", input, target)
     divisor = (input.shape[0] if input.ndim else 1) if reduction == "batchmean" else None
     return KLDivFunction("mean" if reduction == "batchmean" else reduction, divisor, log_target)(input, target)
 
 
 def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduction="mean"):
-    _check("poisson_nll_loss", reduction)
-    _broadcastable("poisson_nll_loss", input, target)
+    check_reduction("poisson_nll_loss", reduction)
+    broadcast_shape("poisson_nll_loss", input, target)
     return PoissonNLLFunction(reduction, log_input, full, eps)(input, _float(input, target))
 
 
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
     """Negative log likelihood of target under N(input, var); var has input's shape, or one fewer trailing
     dimension, or a trailing dimension of 1 (one variance shared by the last dimension), as torch."""
-    _check("gaussian_nll_loss", reduction)
+    check_reduction("gaussian_nll_loss", reduction)
     if tuple(var.shape) != tuple(input.shape):
         if tuple(input.shape[:-1]) == tuple(var.shape):
             var = var.unsqueeze(-1)
@@ -212,24 +199,24 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
             )
     if bool((var.array < 0).any()):
         raise ValueError("gaussian_nll_loss: var has negative entries")
-    _broadcastable("gaussian_nll_loss", input, target, var)
+    broadcast_shape("gaussian_nll_loss", input, target, var)
     return GaussianNLLFunction(reduction, full, eps)(input, target, var)
 
 
 def soft_margin_loss(input, target, reduction="mean"):
-    _check("soft_margin_loss", reduction)
-    _broadcastable("soft_margin_loss", input, target)
+    check_reduction("soft_margin_loss", reduction)
+    broadcast_shape("soft_margin_loss", input, target)
     return SoftMarginFunction(reduction)(input, _float(input, target))
 
 
 def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
-    _check("margin_ranking_loss", reduction)
-    _broadcastable("margin_ranking_loss", input1, input2, target)
+    check_reduction("margin_ranking_loss", reduction)
+    broadcast_shape("margin_ranking_loss", input1, input2, target)
     return MarginRankingFunction(reduction, float(margin))(input1, input2, _float(input1, target))
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, reduction="mean"):
-    _check("multilabel_soft_margin_loss", reduction)
+    check_reduction("multilabel_soft_margin_loss", reduction)
     if tuple(input.shape) != tuple(target.shape) or input.ndim not in (1, 2):
         raise ValueError(
             f"multilabel_soft_margin_loss: expected input and target of one shape (N, C) or (C,), got "

@@ -25,6 +25,17 @@ class EmbeddingFunction(Function):
         return grad
 
 
+def _check_rows(indices, num, name):
+    """An IndexError naming the caller unless every index picks one of the table's ``num`` rows."""
+    if indices.size:
+        low, high = int(indices.min()), int(indices.max())
+        if low < 0 or high >= num:
+            raise IndexError(
+                f"{name}: index out of range: got indices from {low} to {high}, but the table has "
+                f"{num} rows (valid indices 0 to {num - 1})"
+            )
+
+
 def embedding(input, weight, padding_idx=None, name="embedding"):
     """``weight[input]`` as torch.nn.functional.embedding; ``input`` holds integer indices into weight's rows.
 
@@ -34,13 +45,7 @@ def embedding(input, weight, padding_idx=None, name="embedding"):
     if padding_idx is not None and padding_idx < 0:
         padding_idx += num
     indices = _indices_on(weight, input, name)
-    if indices.size:
-        low, high = int(indices.min()), int(indices.max())
-        if low < 0 or high >= num:
-            raise IndexError(
-                f"{name}: index out of range: got indices from {low} to {high}, but the table has "
-                f"{num} rows (valid indices 0 to {num - 1})"
-            )
+    _check_rows(indices, num, name)
     return EmbeddingFunction(indices, padding_idx)(weight)
 
 
@@ -110,6 +115,14 @@ class EmbeddingBagFunction(Function):
         return gw, gpsw
 
 
+def check_bag_options(name, mode, max_norm, scale_grad_by_freq, sparse):
+    """What F.embedding_bag and the EmbeddingBag layer (when made) refuse: an unknown mode, or an option xpnn lacks."""
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"{name}: mode must be 'sum', 'mean' or 'max', got {mode!r}")
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise ValueError(f"{name}: max_norm, scale_grad_by_freq and sparse are not supported by xpnn")
+
+
 def embedding_bag(
     input,
     weight,
@@ -126,10 +139,7 @@ def embedding_bag(
 ):
     """Reduce (sum, mean or max) the embeddings of each bag: the rows of a 2-D input (bags, L), or the slices
     [offsets[i], offsets[i + 1]) of a 1-D input. Entries equal to padding_idx are left out of their bag."""
-    if mode not in ("sum", "mean", "max"):
-        raise ValueError(f"{name}: mode must be 'sum', 'mean' or 'max', got {mode!r}")
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise ValueError(f"{name}: max_norm, scale_grad_by_freq and sparse are not supported by xpnn")
+    check_bag_options(name, mode, max_norm, scale_grad_by_freq, sparse)
     if per_sample_weights is not None and mode != "sum":
         raise ValueError(f"{name}: per_sample_weights are only supported with mode='sum', got mode={mode!r}")
     indices = _indices_on(weight, input, name)
@@ -158,12 +168,7 @@ def embedding_bag(
     else:
         raise ValueError(f"{name}: expected a 1-D (with offsets) or 2-D input, got shape {tuple(indices.shape)}")
     num = weight.shape[0]
-    if indices.size:
-        low, high = int(indices.min()), int(indices.max())
-        if low < 0 or high >= num:
-            raise IndexError(
-                f"{name}: index out of range: got indices from {low} to {high}, but the table has {num} rows"
-            )
+    _check_rows(indices, num, name)
     if padding_idx is not None:
         mask = mask & (indices != padding_idx % num)
     if per_sample_weights is not None and tuple(per_sample_weights.shape) != tuple(input.shape):

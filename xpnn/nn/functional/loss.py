@@ -15,9 +15,19 @@ from ...ops.softmax import log_softmax_array
 REDUCTIONS = ("mean", "sum", "none")
 
 
-def check_reduction(name, reduction):
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+def check_reduction(name, reduction, allowed=REDUCTIONS):
+    if reduction not in allowed:
+        choices = ", ".join(repr(r) for r in allowed[:-1]) + f" or {allowed[-1]!r}"
+        raise ValueError(f"{name}: reduction must be {choices}, got {reduction!r}")
+
+
+def broadcast_shape(name, *tensors):
+    """The shape that the inputs of ``name`` broadcast to, or a ValueError naming their shapes."""
+    try:
+        return np.broadcast_shapes(*(tuple(t.shape) for t in tensors))
+    except ValueError:
+        shapes = " and ".join(str(tuple(t.shape)) for t in tensors)
+        raise ValueError(f"{name}: input shapes {shapes} do not broadcast") from None
 
 
 def _check_operands(name, input, target):
@@ -29,7 +39,8 @@ def _check_operands(name, input, target):
             )
 
 
-def _reduce(loss, reduction):
+def reduce_loss(loss, reduction):
+    """The elementwise ``loss`` (an array or a Tensor) reduced: its mean, its sum, or itself for 'none'."""
     if reduction == "mean":
         return loss.mean()
     if reduction == "sum":
@@ -72,7 +83,7 @@ class PointwiseLossFunction(Function):
 
     def forward(self, input, target):
         self.diff = input - target
-        return _reduce(self.loss(self.diff), self.reduction)
+        return reduce_loss(self.loss(self.diff), self.reduction)
 
     def backward(self, g):
         gd = self.slope(self.diff)
@@ -188,7 +199,7 @@ class BinaryCrossEntropyFunction(Function):
         self.x, self.t, self.weight = x, t, weight
         if self.needs_input_grad[1]:
             self.log_ratio = log_1mx - log_x  # d loss / d t
-        return _reduce(loss, self.reduction)
+        return reduce_loss(loss, self.reduction)
 
     def backward(self, g):
         xp = get_array_module(g)
@@ -224,7 +235,7 @@ class BinaryCrossEntropyWithLogitsFunction(Function):
         loss += self.softplus_neg if log_weight is None else log_weight * self.softplus_neg
         if self.weight is not None:
             loss *= self.weight
-        return _reduce(loss, self.reduction)
+        return reduce_loss(loss, self.reduction)
 
     def _log_weight(self):
         return None if self.pos_weight is None else (self.pos_weight - 1.0) * self.t + 1.0

@@ -1,3 +1,4 @@
+from . import container, sparse  # torch's module paths, named by programs (torch.nn.modules.sparse.Embedding)
 from .activation import (
     ELU,
     GELU,

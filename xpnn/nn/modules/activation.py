@@ -147,10 +147,10 @@ class Softsign(Module):
 class PReLU(Module):
     """Leaky ReLU whose negative slope is learnt: num_parameters 1 (shared) or one per channel, starting at init."""
 
-    def __init__(self, num_parameters=1, init=0.25):
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
         super().__init__()
         self.num_parameters, self.init = num_parameters, init
-        self.weight = empty_parameter(num_parameters)
+        self.weight = empty_parameter(num_parameters, device=device, dtype=dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -162,3 +162,7 @@ class PReLU(Module):
 
     def extra_repr(self):
         return f"num_parameters={self.num_parameters}"
+
+
+# torch defines MultiheadAttention in nn.modules.activation; programs name it there (as a class a checkpoint holds).
+from .attention import MultiheadAttention  # noqa: E402, F401

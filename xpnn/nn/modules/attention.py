@@ -31,6 +31,8 @@ class MultiheadAttention(Module):
         kdim=None,
         vdim=None,
         batch_first=False,
+        device=None,
+        dtype=None,
     ):
         super().__init__()
         if embed_dim <= 0 or num_heads <= 0 or embed_dim % num_heads:
@@ -43,21 +45,22 @@ class MultiheadAttention(Module):
         self.vdim = vdim if vdim is not None else embed_dim
         self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
         self.dropout, self.batch_first, self.add_zero_attn = dropout, batch_first, add_zero_attn
+        factory = {"device": device, "dtype": dtype}
         if self._qkv_same_embed_dim:
-            self.in_proj_weight = empty_parameter(3 * embed_dim, embed_dim)
+            self.in_proj_weight = empty_parameter(3 * embed_dim, embed_dim, **factory)
             self.q_proj_weight = self.k_proj_weight = self.v_proj_weight = None
         else:
             self.in_proj_weight = None
-            self.q_proj_weight = empty_parameter(embed_dim, embed_dim)
-            self.k_proj_weight = empty_parameter(embed_dim, self.kdim)
-            self.v_proj_weight = empty_parameter(embed_dim, self.vdim)
-        self.in_proj_bias = empty_parameter(3 * embed_dim) if bias else None
+            self.q_proj_weight = empty_parameter(embed_dim, embed_dim, **factory)
+            self.k_proj_weight = empty_parameter(embed_dim, self.kdim, **factory)
+            self.v_proj_weight = empty_parameter(embed_dim, self.vdim, **factory)
+        self.in_proj_bias = empty_parameter(3 * embed_dim, **factory) if bias else None
         if add_bias_kv:
-            self.bias_k = empty_parameter(1, 1, embed_dim)
-            self.bias_v = empty_parameter(1, 1, embed_dim)
+            self.bias_k = empty_parameter(1, 1, embed_dim, **factory)
+            self.bias_v = empty_parameter(1, 1, embed_dim, **factory)
         else:
             self.bias_k = self.bias_v = None
-        self.out_proj = Linear(embed_dim, embed_dim, bias=bias)
+        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, **factory)
         self._reset_parameters()
 
     def _reset_parameters(self):

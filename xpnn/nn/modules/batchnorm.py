@@ -7,21 +7,28 @@ from ..module import Module
 from ..parameter import check_input_dtype, empty_parameter, factory_kwargs
 
 
-class _BatchNorm(Module):
-    """Per-channel normalisation with learnable scale (weight) and shift (bias), and running statistics (buffers
-    running_mean, running_var, num_batches_tracked) used in eval(), as torch's _BatchNorm."""
-
-    #: input dimensionalities the layer takes
-    _ndims = ()
+class _NormBase(Module):
+    """What batch and instance norm share, as torch's _NormBase: the affine weight (ones) and bias (zeros) per
+    channel and the running statistics (buffers running_mean, running_var, num_batches_tracked), created on
+    ``device`` in ``dtype``."""
 
     def __init__(
-        self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None, dtype=None
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=True,
+        track_running_stats=True,
+        device=None,
+        dtype=None,
+        *,
+        bias=True,
     ):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.weight = empty_parameter(num_features, device=device, dtype=dtype) if affine else None
-        self.bias = empty_parameter(num_features, device=device, dtype=dtype) if affine else None
+        self.bias = empty_parameter(num_features, device=device, dtype=dtype) if affine and bias else None
         backend, dtype = factory_kwargs(device, dtype)
         xp = backend.xp
         if track_running_stats:
@@ -35,19 +42,34 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self):
         if self.track_running_stats:
-            self.running_mean.array[...] = 0
-            self.running_var.array[...] = 1
-            self.num_batches_tracked.array[...] = 0
+            init.zeros_(self.running_mean)
+            init.ones_(self.running_var)
+            init.zeros_(self.num_batches_tracked)
 
     def reset_parameters(self):
         self.reset_running_stats()
-        if self.affine:
+        if self.weight is not None:
             init.ones_(self.weight)
+        if self.bias is not None:
             init.zeros_(self.bias)
 
     @property
     def name(self):
         return f"{type(self).__name__}({self.num_features})"
+
+    def extra_repr(self):
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
+        )
+
+
+class _BatchNorm(_NormBase):
+    """Per-channel normalisation with learnable scale (weight) and shift (bias), and running statistics used in
+    eval(), as torch's _BatchNorm."""
+
+    #: input dimensionalities the layer takes
+    _ndims = ()
 
     def forward(self, x):
         shapes = " or ".join(("(N, C)", "(N, C, L)", "(N, C, H, W)")[n - 2] for n in self._ndims)
@@ -79,12 +101,6 @@ class _BatchNorm(Module):
             use_batch_stats,
             factor,
             self.eps,
-        )
-
-    def extra_repr(self):
-        return (
-            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-            f"track_running_stats={self.track_running_stats}"
         )
 
 

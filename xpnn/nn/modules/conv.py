@@ -38,11 +38,21 @@ class _ConvBase(Module):
         dilation,
         groups,
         bias,
-        weight_shape,
+        padding_mode,
+        transposed,
         device,
         dtype,
     ):
         super().__init__()
+        if transposed and padding_mode != "zeros":
+            raise ValueError(
+                f"{type(self).__name__}: padding_mode {padding_mode!r} is not supported (torch supports only "
+                f"'zeros' too)"
+            )
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(
+                f"{type(self).__name__}: padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}"
+            )
         if not isinstance(groups, int) or groups < 1:
             raise ValueError(f"groups must be a positive int, got {groups!r}")
         for what, n in (("in_channels", in_channels), ("out_channels", out_channels)):
@@ -52,7 +62,10 @@ class _ConvBase(Module):
         self.kernel_size = self._tuple(kernel_size, "kernel_size", 1)
         self.stride, self.dilation = self._tuple(stride, "stride", 1), self._tuple(dilation, "dilation", 1)
         self.padding = padding if isinstance(padding, str) else self._tuple(padding, "padding")
-        self.weight = empty_parameter(*weight_shape(self.kernel_size), device=device, dtype=dtype)
+        self.padding_mode = padding_mode
+        # torch's layouts: (out, in / groups, *kernel), transposed (in, out / groups, *kernel)
+        channels = (in_channels, out_channels // groups) if transposed else (out_channels, in_channels // groups)
+        self.weight = empty_parameter(*channels, *self.kernel_size, device=device, dtype=dtype)
         self.bias = empty_parameter(out_channels, device=device, dtype=dtype) if bias else None
         self.reset_parameters()
 
@@ -117,8 +130,6 @@ class Conv2d(_ConvBase):
         device=None,
         dtype=None,
     ):
-        if padding_mode not in PADDING_MODES:
-            raise ValueError(f"Conv2d: padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}")
         super().__init__(
             in_channels,
             out_channels,
@@ -128,11 +139,11 @@ class Conv2d(_ConvBase):
             dilation,
             groups,
             bias,
-            lambda k: (out_channels, in_channels // groups) + k,
+            padding_mode,
+            False,
             device,
             dtype,
         )
-        self.padding_mode = padding_mode
         # Validates padding='same'/'valid' now rather than on the first batch.
         self._geometry = self._padded_by_mode(
             conv_geometry(self.kernel_size, self.stride, self.padding, self.dilation, groups)
@@ -161,10 +172,6 @@ class ConvTranspose2d(_ConvBase):
         device=None,
         dtype=None,
     ):
-        if padding_mode != "zeros":
-            raise ValueError(
-                f"ConvTranspose2d: padding_mode {padding_mode!r} is not supported (torch supports only 'zeros' too)"
-            )
         super().__init__(
             in_channels,
             out_channels,
@@ -174,11 +181,11 @@ class ConvTranspose2d(_ConvBase):
             dilation,
             groups,
             bias,
-            lambda k: (in_channels, out_channels // groups) + k,
+            padding_mode,
+            True,
             device,
             dtype,
         )
-        self.padding_mode = padding_mode
         self._geometry = conv_geometry(self.kernel_size, self.stride, self.padding, self.dilation, groups)
         self.output_padding = check_output_padding(self.name, output_padding, self._geometry)
 
@@ -229,8 +236,6 @@ class Conv1d(_ConvBase):
         device=None,
         dtype=None,
     ):
-        if padding_mode not in PADDING_MODES:
-            raise ValueError(f"Conv1d: padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}")
         super().__init__(
             in_channels,
             out_channels,
@@ -240,11 +245,11 @@ class Conv1d(_ConvBase):
             dilation,
             groups,
             bias,
-            lambda k: (out_channels, in_channels // groups) + k,
+            padding_mode,
+            False,
             device,
             dtype,
         )
-        self.padding_mode = padding_mode
         padding = self.padding if isinstance(self.padding, str) else self.padding[0]
         self._geometry = self._padded_by_mode(
             conv1d_geometry(self.kernel_size[0], self.stride[0], padding, self.dilation[0], groups)
@@ -275,10 +280,6 @@ class ConvTranspose1d(_ConvBase):
         device=None,
         dtype=None,
     ):
-        if padding_mode != "zeros":
-            raise ValueError(
-                f"ConvTranspose1d: padding_mode {padding_mode!r} is not supported (torch supports only 'zeros' too)"
-            )
         super().__init__(
             in_channels,
             out_channels,
@@ -288,11 +289,11 @@ class ConvTranspose1d(_ConvBase):
             dilation,
             groups,
             bias,
-            lambda k: (in_channels, out_channels // groups) + k,
+            padding_mode,
+            True,
             device,
             dtype,
         )
-        self.padding_mode = padding_mode
         self.output_padding = _single(output_padding, "output_padding")
         geometry = conv1d_geometry(self.kernel_size[0], self.stride[0], self.padding[0], self.dilation[0], groups)
         check_output_padding(self.name, (0, self.output_padding[0]), geometry)

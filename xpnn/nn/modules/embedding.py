@@ -1,7 +1,27 @@
+from ...autograd.grad_mode import no_grad
 from .. import init
-from ..functional.embedding import embedding, embedding_bag
+from ..functional.embedding import check_bag_options, embedding, embedding_bag
 from ..module import Module
 from ..parameter import empty_parameter
+
+
+def _padding_row(padding_idx, num_embeddings, layer):
+    """The padding row's index in [0, num_embeddings) (a negative one counts from the end, as torch), or None."""
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise ValueError(
+            f"{layer}: padding_idx must be within [-{num_embeddings}, {num_embeddings}), got {padding_idx}"
+        )
+    return padding_idx % num_embeddings
+
+
+def _reset_weight(weight, padding_idx):
+    """N(0, 1), as torch, and the padding row, if any, at zero (an in-place change, as torch's fill_)."""
+    init.normal_(weight)
+    if padding_idx is not None:
+        with no_grad():
+            weight[padding_idx] = 0
 
 
 class Embedding(Module):
@@ -12,21 +32,13 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, *, device=None, dtype=None):
         super().__init__()
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(
-                    f"Embedding({num_embeddings}, {embedding_dim}): padding_idx must be within "
-                    f"[-{num_embeddings}, {num_embeddings}), got {padding_idx}"
-                )
-            padding_idx %= num_embeddings
+        padding_idx = _padding_row(padding_idx, num_embeddings, f"Embedding({num_embeddings}, {embedding_dim})")
         self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
         self.weight = empty_parameter(num_embeddings, embedding_dim, device=device, dtype=dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            self.weight.array[self.padding_idx] = 0
+        _reset_weight(self.weight, self.padding_idx)
 
     def forward(self, input):
         return embedding(input, self.weight, self.padding_idx, name=self.name)
@@ -56,32 +68,23 @@ class EmbeddingBag(Module):
         _weight=None,
         include_last_offset=False,
         padding_idx=None,
+        device=None,
+        dtype=None,
     ):
         super().__init__()
-        if mode not in ("sum", "mean", "max"):
-            raise ValueError(f"EmbeddingBag: mode must be 'sum', 'mean' or 'max', got {mode!r}")
-        if max_norm is not None or scale_grad_by_freq or sparse:
-            raise ValueError("EmbeddingBag: max_norm, scale_grad_by_freq and sparse are not supported by xpnn")
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(
-                    f"EmbeddingBag({num_embeddings}, {embedding_dim}): padding_idx must be within "
-                    f"[-{num_embeddings}, {num_embeddings}), got {padding_idx}"
-                )
-            padding_idx %= num_embeddings
+        check_bag_options("EmbeddingBag", mode, max_norm, scale_grad_by_freq, sparse)
+        padding_idx = _padding_row(padding_idx, num_embeddings, f"EmbeddingBag({num_embeddings}, {embedding_dim})")
         self.num_embeddings, self.embedding_dim, self.mode = num_embeddings, embedding_dim, mode
         self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse = max_norm, norm_type, False, False
         self.include_last_offset, self.padding_idx = include_last_offset, padding_idx
-        self.weight = empty_parameter(num_embeddings, embedding_dim)
+        self.weight = empty_parameter(num_embeddings, embedding_dim, device=device, dtype=dtype)
         if _weight is None:
             self.reset_parameters()
         else:
             self.load_state_dict({"weight": _weight})
 
     def reset_parameters(self):
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            self.weight.array[self.padding_idx] = 0
+        _reset_weight(self.weight, self.padding_idx)
 
     def forward(self, input, offsets=None, per_sample_weights=None):
         return embedding_bag(

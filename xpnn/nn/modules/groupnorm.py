@@ -1,25 +1,22 @@
 """GroupNorm and InstanceNorm1d/2d with torch.nn's arguments, defaults, parameters and buffers."""
 
-import numpy as np
-
-from ... import backend as _backend
-from ..._tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import check_input_dtype, empty_parameter
+from .batchnorm import _NormBase
 
 
 class GroupNorm(Module):
     """Normalise each sample over groups of num_channels / num_groups channels; weight and bias per channel."""
 
-    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, *, bias=True):
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True):
         super().__init__()
         if num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
-        self.weight = empty_parameter(num_channels) if affine else None
-        self.bias = empty_parameter(num_channels) if affine and bias else None
+        self.weight = empty_parameter(num_channels, device=device, dtype=dtype) if affine else None
+        self.bias = empty_parameter(num_channels, device=device, dtype=dtype) if affine and bias else None
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -45,33 +42,24 @@ class GroupNorm(Module):
         )
 
 
-class _InstanceNorm(Module):
+class _InstanceNorm(_NormBase):
     """Per-sample, per-channel normalisation; optional affine weight/bias and running statistics, as torch."""
 
     _ndim = 3  # the batched input's dimensionality
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False, *, bias=True):
-        super().__init__()
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        self.weight = empty_parameter(num_features) if affine else None
-        self.bias = empty_parameter(num_features) if affine and bias else None
-        xp = _backend.current_backend().xp
-        if track_running_stats:
-            self.register_buffer("running_mean", Tensor(xp.zeros(num_features, dtype=np.float32)))
-            self.register_buffer("running_var", Tensor(xp.ones(num_features, dtype=np.float32)))
-            self.register_buffer("num_batches_tracked", Tensor(xp.zeros((), dtype=np.int64)))
-        else:
-            for name in ("running_mean", "running_var", "num_batches_tracked"):
-                self.register_buffer(name, None)
-        if affine:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
-
-    @property
-    def name(self):
-        return f"{type(self).__name__}({self.num_features})"
+    def __init__(
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=False,
+        track_running_stats=False,
+        device=None,
+        dtype=None,
+        *,
+        bias=True,
+    ):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
 
     def forward(self, x):
         if x.ndim not in (self._ndim - 1, self._ndim):
@@ -97,12 +85,6 @@ class _InstanceNorm(Module):
             self.eps,
         )
         return y if x.ndim == self._ndim else y.squeeze(0)
-
-    def extra_repr(self):
-        return (
-            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
-        )
 
 
 class InstanceNorm1d(_InstanceNorm):

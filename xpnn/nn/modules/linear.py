@@ -89,11 +89,11 @@ class Bilinear(Module):
     """y = x1^T W x2 + b per output feature. weight: (out_features, in1_features, in2_features), bias:
     (out_features,), both U(-1/sqrt(in1_features), 1/sqrt(in1_features)) as in torch."""
 
-    def __init__(self, in1_features, in2_features, out_features, bias=True):
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
-        self.weight = empty_parameter(out_features, in1_features, in2_features)
-        self.bias = empty_parameter(out_features) if bias else None
+        self.weight = empty_parameter(out_features, in1_features, in2_features, device=device, dtype=dtype)
+        self.bias = empty_parameter(out_features, device=device, dtype=dtype) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -111,3 +111,8 @@ class Bilinear(Module):
             f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
             f"out_features={self.out_features}, bias={self.bias is not None}"
         )
+
+
+# torch's class of MultiheadAttention.out_proj: a Linear that its dynamic quantization leaves alone. xpnn has no
+# quantization, so the name is Linear itself (programs list it among the classes a checkpoint may hold).
+NonDynamicallyQuantizableLinear = Linear

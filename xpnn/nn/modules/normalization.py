@@ -9,12 +9,13 @@ class LayerNorm(Module):
     """Normalises each sample over its trailing ``normalized_shape`` dimensions, then applies a learned scale
     (weight, ones) and shift (bias, zeros) of that shape, as torch.nn.LayerNorm."""
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True):
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
         super().__init__()
         self.normalized_shape = normalized_shape_tuple(normalized_shape, "LayerNorm")
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        self.weight = empty_parameter(*self.normalized_shape) if elementwise_affine else None
-        self.bias = empty_parameter(*self.normalized_shape) if elementwise_affine and bias else None
+        factory = {"device": device, "dtype": dtype}
+        self.weight = empty_parameter(*self.normalized_shape, **factory) if elementwise_affine else None
+        self.bias = empty_parameter(*self.normalized_shape, **factory) if elementwise_affine and bias else None
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -40,11 +41,13 @@ class RMSNorm(Module):
     """Divides each sample by the root mean square of its trailing ``normalized_shape`` dimensions, then applies
     a learned scale (weight, ones); ``eps=None`` means the input dtype's machine epsilon, as torch.nn.RMSNorm."""
 
-    def __init__(self, normalized_shape, eps=None, elementwise_affine=True):
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None, dtype=None):
         super().__init__()
         self.normalized_shape = normalized_shape_tuple(normalized_shape, "RMSNorm")
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        self.weight = empty_parameter(*self.normalized_shape) if elementwise_affine else None
+        self.weight = (
+            empty_parameter(*self.normalized_shape, device=device, dtype=dtype) if elementwise_affine else None
+        )
         self.reset_parameters()
 
     def reset_parameters(self):

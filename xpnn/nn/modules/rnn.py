@@ -180,6 +180,10 @@ class RNNBase(Module):
             s += ", bidirectional=True"
         return s
 
+    def flatten_parameters(self):
+        """Nothing to do: torch packs the weights into one block for cuDNN's RNN kernels (and does nothing off
+        cuDNN); xpnn's RNN kernels read each weight where it is."""
+
 
 class RNN(RNNBase):
     """Elman RNN: h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh) (or relu), stacked and optionally bidirectional."""
