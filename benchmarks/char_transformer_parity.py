@@ -77,11 +77,7 @@ def main(argv=None):
     theirs = torch_twin(torch, len(data.chars), args)
     theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
     opt_ours = xpnn.optim.AdamW(example.parameter_groups(ours, args.weight_decay), lr=args.lr, betas=(0.9, 0.95))
-    groups = [
-        {"params": [p for p in theirs.parameters() if p.ndim >= 2], "weight_decay": args.weight_decay},
-        {"params": [p for p in theirs.parameters() if p.ndim < 2], "weight_decay": 0.0},
-    ]
-    opt_theirs = torch.optim.AdamW(groups, lr=args.lr, betas=(0.9, 0.95))
+    opt_theirs = torch.optim.AdamW(example.parameter_groups(theirs, args.weight_decay), lr=args.lr, betas=(0.9, 0.95))
     factor = lambda s: example.lr_factor(s, args.warmup, args.steps)  # noqa: E731
     sched_ours = xpnn.optim.lr_scheduler.LambdaLR(opt_ours, factor)
     sched_theirs = torch.optim.lr_scheduler.LambdaLR(opt_theirs, factor)

@@ -5,11 +5,12 @@ and a training step of examples/char_transformer.py's GPT at the example's defau
 
 Time: xpnn on numpy vs PyTorch on the CPU (and cupy vs CUDA where present) in the same run, interleaved,
 medians. The training step (forward, backward, gradient clipping, AdamW) runs the example's model and its
-PyTorch twin from benchmarks/char_transformer_parity.py, from the same weights, on one batch of random
-characters, without dropout (the frameworks' masks differ anyway). Memory: peak resident set size of scaled
-dot-product attention forward + backward (batch 32, 4 heads, seq --memory-seq, head size 64) above what the
-inputs take, each framework in its own fresh process, with the kernel's peak (VmHWM) reset at the baseline:
-``ru_maxrss`` would also count the peak a child inherits from the process that started it.
+PyTorch twin from benchmarks/char_transformer_parity.py (each initialised by its own framework: the weights do
+not change the time), on one batch of random characters, without dropout (the frameworks' masks differ
+anyway). Memory: peak resident set size of scaled dot-product attention forward + backward (batch 32, 4 heads,
+seq --memory-seq, head size 64) above what the inputs take, each framework in its own fresh process, with the
+kernel's peak (VmHWM) reset at the baseline: ``ru_maxrss`` would also count the peak a child inherits from the
+process that started it.
 """
 
 import argparse
@@ -92,11 +93,7 @@ def gpt_runners(repeats):
     def torch_step(torch, device):
         torch.manual_seed(0)
         model = torch_twin(torch, vocab, args).to(device)
-        groups = [  # the example's: weight decay for weight matrices only
-            {"params": [p for p in model.parameters() if p.ndim >= 2], "weight_decay": args.weight_decay},
-            {"params": [p for p in model.parameters() if p.ndim < 2], "weight_decay": 0.0},
-        ]
-        optimizer = torch.optim.AdamW(groups, lr=args.lr)
+        optimizer = torch.optim.AdamW(example.parameter_groups(model, args.weight_decay), lr=args.lr)
         xt, yt = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
 
         def step():
