@@ -95,6 +95,11 @@ def test_gradcheck(backend, name, fn, makers):
 
 @pytest.mark.parametrize("name,fn,makers", CASES, ids=[c[0] for c in CASES])
 def test_matches_torch(backend, name, fn, makers):
+    check_matches_torch(fn, makers)
+
+
+def check_matches_torch(fn, makers):
+    """fn on float32 inputs from ``makers``, in xpnn and in torch: the same output and the same gradients."""
     torch = pytest.importorskip("torch")
     host = [x.astype(np.float32) for x in _inputs(makers)]
     xs = [xpnn.tensor(x, requires_grad=True) for x in host]

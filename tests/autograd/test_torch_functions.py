@@ -7,7 +7,7 @@ import pytest
 import xpnn
 
 from ..helpers import assert_close, gradcheck
-from .test_ops import _any, _away_from, _distinct, _pos
+from .test_ops import _any, _away_from, _distinct, _inputs, _pos, check_matches_torch
 
 IDX = np.array([[0, 2], [1, 1], [2, 0]])
 
@@ -95,11 +95,6 @@ CASES = [
 ]
 
 
-def _inputs(makers, seed=0):
-    rng = np.random.default_rng(seed)
-    return [m(rng) for m in makers]
-
-
 @pytest.mark.parametrize("name,fn,makers", CASES, ids=[c[0] for c in CASES])
 def test_gradcheck(backend, name, fn, makers):
     gradcheck(fn, *_inputs(makers))
@@ -107,17 +102,7 @@ def test_gradcheck(backend, name, fn, makers):
 
 @pytest.mark.parametrize("name,fn,makers", CASES, ids=[c[0] for c in CASES])
 def test_matches_torch(backend, name, fn, makers):
-    torch = pytest.importorskip("torch")
-    host = [x.astype(np.float32) for x in _inputs(makers)]
-    xs = [xpnn.tensor(x, requires_grad=True) for x in host]
-    ts = [torch.tensor(x, requires_grad=True) for x in host]
-    y, ty = fn(*xs), fn(*ts)
-    assert_close(y, ty)
-    g = np.random.default_rng(1).standard_normal(ty.shape).astype(np.float32)
-    y.backward(xpnn.tensor(g))
-    ty.backward(torch.tensor(g))
-    for x, t in zip(xs, ts):
-        assert_close(x.grad, t.grad, atol=1e-4, rtol=1e-4)
+    check_matches_torch(fn, makers)
 
 
 NO_GRAD_CASES = [
