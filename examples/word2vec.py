@@ -1,16 +1,22 @@
 """Learn word vectors with skip-gram and negative sampling (word2vec), then look at their neighbours.
 
     python examples/word2vec.py                       # offline: the docstrings and comments of Python's stdlib
+    python examples/word2vec.py --window 2 --epochs 3 # wider context
     python examples/word2vec.py --corpus-url URL --corpus-md5 MD5   # a plain-text corpus, downloaded and cached
     python examples/word2vec.py --backend cupy        # GPU
 
 Skip-gram: each word (the centre) should predict the words around it (its context). Negative sampling turns
 that into binary questions: for a true (centre, context) pair, and for --negatives words drawn from the unigram
-distribution raised to 3/4, is this word really next to the centre? The score of a pair is the dot product of the
-centre's input vector and the word's output vector (two Embedding tables), trained with BCEWithLogits.
+distribution raised to 3/4, is this word really at that place next to the centre? The score of a pair is the dot
+product of the centre's input vector and the word's output vector (two Embedding tables), trained with
+BCEWithLogits. As in Ling et al.'s structured skip-gram (2015), a word has one output vector per position
+relative to the centre (right after it, right before it, two after, ...): the word after "the" is a different
+question from the word before it, and one shared vector cannot answer both. The learning rate falls linearly to
+zero over the run, as in the original word2vec.
 
 The held-out score is that loss on text the model never saw, against the best a model can do from word
-frequencies alone (the unigram baseline: each candidate's score depends only on how often it occurs as context).
+frequencies alone (the unigram baseline: each candidate's score depends only on how often it occurs as context;
+knowing the position as well does not help it, since every word is as often a right as a left neighbour).
 The script prints the nearest neighbours of a few words and saves a 2-D PCA projection of frequent words.
 """
 
@@ -91,48 +97,53 @@ def text_ids(texts, index):
 
 
 def skipgram_pairs(ids, window, rng):
-    """(centre, context) id pairs: each word with the words at most a random 1..window positions away.
+    """(centre, context, position) ids: each word with the words at most a random 1..window positions away.
 
     ``ids`` holds -1 between texts; no pair joins two texts. Each centre draws its own reach, as in the
-    original word2vec, so nearer words are paired more often.
+    original word2vec, so nearer words are paired more often. The position of the context relative to the centre
+    is numbered 0 (next word), 1 (previous word), 2 (two words on), 3 (two words back), ...
     """
     text = np.cumsum(ids < 0)  # which text each position belongs to
     reach = rng.integers(1, window + 1, size=len(ids))
-    centres, contexts = [], []
+    centres, contexts, positions = [], [], []
     for offset in range(1, window + 1):
         left, right = np.arange(len(ids) - offset), np.arange(offset, len(ids))
         same = (text[left] == text[right]) & (ids[left] >= 0) & (ids[right] >= 0)
-        for c, o in ((left, right), (right, left)):
+        for side, (c, o) in enumerate(((left, right), (right, left))):
             keep = same & (reach[c] >= offset)
             centres.append(ids[c[keep]])
             contexts.append(ids[o[keep]])
-    return np.concatenate(centres), np.concatenate(contexts)
+            positions.append(np.full(keep.sum(), 2 * (offset - 1) + side))
+    return np.concatenate(centres), np.concatenate(contexts), np.concatenate(positions)
 
 
 class SkipGram(nn.Module):
-    def __init__(self, vocabulary, dim):
+    def __init__(self, vocabulary, dim, positions):
         super().__init__()
+        self.vocabulary = vocabulary
         self.centre = nn.Embedding(vocabulary, dim)
-        self.context = nn.Embedding(vocabulary, dim)
+        self.context = nn.Embedding(vocabulary * positions, dim)  # row: word + vocabulary * position
         # word2vec's start: small random centre vectors, zero context vectors (Embedding's N(0, 1) is far too big:
         # dot products of 64 such numbers saturate the sigmoid).
         nn.init.uniform_(self.centre.weight, -0.5 / dim, 0.5 / dim)
         nn.init.zeros_(self.context.weight)
 
-    def forward(self, centres, candidates):
-        """Scores (B, 1 + K): the centre's vector against each candidate's (the true context first)."""
-        return (self.context(candidates) * self.centre(centres).unsqueeze(1)).sum(dim=-1)
+    def forward(self, centres, candidates, positions):
+        """Scores (B, 1 + K): the centre's vector against each candidate's vector for the pair's position (the
+        true context first)."""
+        rows = candidates + self.vocabulary * positions[:, None]
+        return (self.context(xpnn.tensor(rows)) * self.centre(xpnn.tensor(centres)).unsqueeze(1)).sum(dim=-1)
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--backend", default="numpy", help="numpy (CPU) or cupy (CUDA)")
-    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--batch-size", type=int, default=1024)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--dim", type=int, default=64, help="size of the word vectors")
-    p.add_argument("--window", type=int, default=2, help="largest distance between centre and context")
+    p.add_argument("--window", type=int, default=1, help="largest distance between centre and context")
     p.add_argument("--negatives", type=int, default=5, help="noise words per true pair")
     p.add_argument("--vocabulary", type=int, default=6000, help="most frequent words kept")
     p.add_argument("--min-count", type=int, default=5)
@@ -165,30 +176,34 @@ def main(argv=None):
         f"{(held_ids >= 0).sum():,} held-out, vocabulary {len(vocabulary):,}"
     )
 
-    held_centres, held_contexts = skipgram_pairs(held_ids, args.window, np.random.default_rng(12345))
+    held_pairs = skipgram_pairs(held_ids, args.window, np.random.default_rng(12345))
+    held_centres, held_contexts, _ = held_pairs
     held_negatives = np.random.default_rng(54321).choice(len(vocabulary), (len(held_centres), args.negatives), p=noise)
     baseline = unigram_baseline_loss(train_ids, args.window, rng, noise, args.negatives, held_contexts, held_negatives)
 
-    model = SkipGram(len(vocabulary), args.dim)
+    model = SkipGram(len(vocabulary), args.dim, positions=2 * args.window)
     optimizer = xpnn.optim.Adam(model.parameters(), lr=args.lr)
     history = {"loss": [], "held-out loss": []}
     for epoch in range(1, args.epochs + 1):
-        centres, contexts = skipgram_pairs(train_ids, args.window, rng)
+        centres, contexts, positions = skipgram_pairs(train_ids, args.window, rng)
         order = rng.permutation(len(centres))
         model.train()
         total, seen = 0.0, 0
         bar = tqdm(range(0, len(order), args.batch_size), desc=f"epoch {epoch}/{args.epochs}", leave=False)
         for start in bar:
+            done = (epoch - 1 + start / len(order)) / args.epochs  # share of the run behind us
+            for group in optimizer.param_groups:
+                group["lr"] = args.lr * (1 - done)
             batch = order[start : start + args.batch_size]
             negatives = rng.choice(len(vocabulary), (len(batch), args.negatives), p=noise)
-            loss = pair_loss(model, centres[batch], contexts[batch], negatives)
+            loss = pair_loss(model, centres[batch], contexts[batch], positions[batch], negatives)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             total += loss.item() * len(batch)
             seen += len(batch)
             bar.set_postfix(loss=f"{total / seen:.4f}")
-        held = held_out_loss(model, held_centres, held_contexts, held_negatives, args.batch_size)
+        held = held_out_loss(model, held_pairs, held_negatives, args.batch_size)
         history["loss"].append(total / seen)
         history["held-out loss"].append(held)
         print(
@@ -205,24 +220,25 @@ def main(argv=None):
     return {"baseline": baseline, **history}
 
 
-def pair_loss(model, centres, contexts, negatives):
-    """Negative-sampling loss of a batch: the true context (target 1) and the noise words (target 0)."""
+def pair_loss(model, centres, contexts, positions, negatives):
+    """Negative-sampling loss of a batch: the true context (target 1) and the noise words (target 0), each asked
+    at the true context's position."""
     candidates = np.concatenate([contexts[:, None], negatives], axis=1)
-    scores = model(xpnn.tensor(centres), xpnn.tensor(candidates))
+    scores = model(centres, candidates, positions)
     targets = np.zeros(candidates.shape, np.float32)
     targets[:, 0] = 1
     per_pair = F.binary_cross_entropy_with_logits(scores, xpnn.tensor(targets), reduction="none").sum(dim=1)
     return per_pair.mean()
 
 
-def held_out_loss(model, centres, contexts, negatives, batch_size):
+def held_out_loss(model, pairs, negatives, batch_size):
     model.eval()
     total = 0.0
     with xpnn.no_grad():
-        for start in range(0, len(centres), batch_size):
+        for start in range(0, len(negatives), batch_size):
             part = slice(start, start + batch_size)
-            total += pair_loss(model, centres[part], contexts[part], negatives[part]).item() * len(centres[part])
-    return total / len(centres)
+            total += pair_loss(model, *(a[part] for a in pairs), negatives[part]).item() * len(negatives[part])
+    return total / len(negatives)
 
 
 def unigram_baseline_loss(train_ids, window, rng, noise, k, contexts, negatives):
@@ -231,7 +247,7 @@ def unigram_baseline_loss(train_ids, window, rng, noise, k, contexts, negatives)
     If a candidate's score may depend only on the candidate o, the loss is lowest at the log-odds of o being the
     true context rather than a noise draw: log(P_context(o) / (k * P_noise(o))), with P_context from training.
     """
-    _, train_contexts = skipgram_pairs(train_ids, window, rng)
+    _, train_contexts, _ = skipgram_pairs(train_ids, window, rng)
     frequency = np.bincount(train_contexts, minlength=len(noise)) / len(train_contexts)
     odds = np.log(np.maximum(frequency, 1e-12) / (k * noise))
 

@@ -18,10 +18,11 @@ def test_a_small_corpus_beats_the_unigram_baseline(load_example, tmp_path, capsy
 def test_pairs_stay_within_a_text_and_within_the_window(load_example):
     module = load_example("word2vec")
     ids = np.array([0, 1, 2, -1, 3, 4])
-    centres, contexts = module.skipgram_pairs(ids, window=2, rng=np.random.default_rng(0))
-    pairs = set(zip(centres.tolist(), contexts.tolist()))
-    assert pairs <= {(0, 1), (1, 0), (1, 2), (2, 1), (0, 2), (2, 0), (3, 4), (4, 3)}
-    assert {(0, 1), (1, 0), (3, 4), (4, 3)} <= pairs  # distance 1 is always within reach
+    centres, contexts, positions = module.skipgram_pairs(ids, window=2, rng=np.random.default_rng(0))
+    pairs = set(zip(centres.tolist(), contexts.tolist(), positions.tolist()))
+    # position 0: the next word, 1: the previous one, 2: two words on, 3: two words back
+    assert pairs <= {(0, 1, 0), (1, 0, 1), (1, 2, 0), (2, 1, 1), (0, 2, 2), (2, 0, 3), (3, 4, 0), (4, 3, 1)}
+    assert {(0, 1, 0), (1, 0, 1), (3, 4, 0), (4, 3, 1)} <= pairs  # distance 1 is always within reach
 
 
 def test_a_download_needs_its_checksum(load_example):
