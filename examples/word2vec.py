@@ -1,7 +1,7 @@
 """Learn word vectors with skip-gram and negative sampling (word2vec), then look at their neighbours.
 
     python examples/word2vec.py                       # offline: the docstrings and comments of Python's stdlib
-    python examples/word2vec.py --window 2 --epochs 3 # wider context
+    python examples/word2vec.py --window 2            # two words each side of the centre
     python examples/word2vec.py --corpus-url URL --corpus-md5 MD5   # a plain-text corpus, downloaded and cached
     python examples/word2vec.py --backend cupy        # GPU
 
