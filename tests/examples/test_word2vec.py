@@ -29,3 +29,12 @@ def test_a_download_needs_its_checksum(load_example):
     module = load_example("word2vec")
     with pytest.raises(SystemExit):
         module.main(["--corpus-url", "http://127.0.0.1:9/corpus.txt"])
+
+
+def test_each_position_has_its_own_context_vectors(load_example):
+    module = load_example("word2vec")
+    model = module.SkipGram(vocabulary=3, dim=2, positions=2)
+    model.centre.weight.array[:] = 1
+    model.context.weight.array[:] = np.arange(12, dtype=np.float32).reshape(6, 2)  # rows 3-5: the previous word
+    scores = model(np.array([0, 0]), np.array([[1, 2], [1, 2]]), np.array([0, 1]))
+    np.testing.assert_allclose(scores.numpy(), [[2 + 3, 4 + 5], [8 + 9, 10 + 11]])
