@@ -26,7 +26,28 @@ def test_an_epoch_saves_a_grid_and_scores_the_samples(dcgan, tmp_path, capsys, b
     )
     assert (out / "epoch_001.png").stat().st_size > 0 and (out / "ckpt.npz").exists()
     assert 1.0 <= result["score"] <= 10.0 and result["shares"].sum() == pytest.approx(1.0)
+    assert 1.0 <= result["real_score"] <= 10.0
     assert "share of each class" in capsys.readouterr().out
+
+
+def test_the_unconditional_variant_trains_on_noise_alone(dcgan, tmp_path):
+    args = ["--no-download", "--epochs", "1", "--batch-size", "32", "--classifier", "", "--save", ""]
+    result = dcgan.main([*args, "--unconditional", "--out", str(tmp_path)])
+    assert len(result["history"]["generator loss"]) == 1
+    generator = dcgan.Generator(conditional=False)
+    assert generator.project[0].in_features == dcgan.LATENT  # no digit among its inputs
+
+
+def test_a_conditional_generator_and_discriminator_take_the_digit(dcgan):
+    xpnn.manual_seed(0)
+    generator, discriminator = dcgan.Generator(8, conditional=True), dcgan.Discriminator(8, conditional=True)
+    generator.eval()
+    z = dcgan.noise(1).expand(10, -1)  # one latent point, asked for each digit
+    images = generator(z, xpnn.arange(10))
+    assert images.shape == (10, 1, 28, 28)
+    assert all(not np.allclose(images[0].numpy(), images[d].numpy()) for d in range(1, 10))
+    logits = discriminator(xpnn.cat([images[:1]] * 10), xpnn.arange(10))
+    assert logits.shape == (10, 1) and len(np.unique(logits.numpy().round(6))) == 10
 
 
 def test_resume_continues_from_the_checkpoint(dcgan, tmp_path):
