@@ -64,6 +64,7 @@ class Generator(nn.Module):
 
     def forward(self, z, labels=None):
         if self.conditional:
+            _check_labels("Generator", labels, len(z))
             z = xpnn.cat([z, F.one_hot(labels, CLASSES).float()], dim=1)
         return self.upsample(self.project(z).reshape(len(z), self.channels, 7, 7))
 
@@ -87,9 +88,18 @@ class Discriminator(nn.Module):
 
     def forward(self, images, labels=None):
         if self.conditional:
+            _check_labels("Discriminator", labels, len(images))
             planes = F.one_hot(labels, CLASSES).float().reshape(len(images), CLASSES, 1, 1).expand(-1, -1, 28, 28)
             images = xpnn.cat([images, planes], dim=1)
         return self.features(images)
+
+
+def _check_labels(network, labels, n):
+    if labels is None or tuple(labels.shape) != (n,):
+        got = "none" if labels is None else f"shape {tuple(labels.shape)}"
+        raise ValueError(
+            f"conditional {network}: expected the digit of each of the {n} images, shape ({n},); got {got}"
+        )
 
 
 def dcgan_init(module):

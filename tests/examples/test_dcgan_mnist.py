@@ -50,6 +50,14 @@ def test_a_conditional_generator_and_discriminator_take_the_digit(dcgan):
     assert logits.shape == (10, 1) and len(np.unique(logits.numpy().round(6))) == 10
 
 
+def test_a_conditional_network_without_its_digits_says_so(dcgan):
+    generator, discriminator = dcgan.Generator(8, conditional=True), dcgan.Discriminator(8, conditional=True)
+    with pytest.raises(ValueError, match=r"conditional Generator: expected the digit of each of the 4 images"):
+        generator(dcgan.noise(4))
+    with pytest.raises(ValueError, match=r"conditional Discriminator: .* shape \(2,\); got shape \(3,\)"):
+        discriminator(xpnn.zeros(2, 1, 28, 28), xpnn.arange(3))
+
+
 def test_resume_continues_from_the_checkpoint(dcgan, tmp_path):
     args = ["--no-download", "--batch-size", "32", "--classifier", "", "--out", str(tmp_path), "--save", ""]
     straight = dcgan.main([*args, "--epochs", "2"])["history"]
