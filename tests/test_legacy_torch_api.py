@@ -139,3 +139,50 @@ def test_inference_mode_switches_grad_as_in_torch(form):
 
     assert check(xpnn) == check(torch)
     assert not xpnn.is_inference_mode_enabled() and xpnn.is_grad_enabled()
+
+
+@pytest.mark.parametrize(
+    "make, has_data",
+    [
+        (lambda lib: lib.Tensor(2, 3), False),
+        (lambda lib: lib.Tensor(0), False),
+        (lambda lib: lib.Tensor(), False),
+        (lambda lib: lib.Tensor([[1, 2], [3, 4]]), True),
+        (lambda lib: lib.Tensor([0.5, 1.5]), True),
+    ],
+)
+def test_the_tensor_class_as_a_constructor_makes_default_float_tensors_as_torch(backend, make, has_data):
+    ours, theirs = _both(make)
+    _same(ours, theirs)
+    assert ours.device.type == ("cuda" if backend == "cupy" else "cpu")
+    if has_data:
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    else:  # sizes: xpnn gives zeros, torch leaves the memory as it was
+        assert not ours.numpy().any()
+
+
+def test_a_parameter_from_the_tensor_constructor_is_what_old_layers_initialise():
+    weight = xpnn.nn.Parameter(xpnn.Tensor(4, 3))
+    xpnn.nn.init.kaiming_uniform_(weight)
+    assert weight.shape == (4, 3) and weight.requires_grad and weight.dtype == xpnn.float32 and weight.numpy().any()
+
+
+def test_the_tensor_constructor_follows_the_default_dtype():
+    xpnn.set_default_dtype(xpnn.float64)
+    try:
+        assert xpnn.Tensor(2).dtype == xpnn.float64 and xpnn.Tensor([1]).dtype == xpnn.float64
+    finally:
+        xpnn.set_default_dtype(xpnn.float32)
+
+
+@pytest.mark.parametrize(
+    "args, error, message",
+    [
+        ((-1, 2), ValueError, r"Tensor\(\): sizes must be >= 0, got \(-1, 2\)"),
+        ((2, "x"), TypeError, r"Tensor\(\): expected sizes \(ints\) or one sequence of data, got \(int, str\)"),
+        (("abc",), TypeError, r"Tensor\(\): expected sizes \(ints\) or one sequence of numbers, got 'abc'"),
+    ],
+)
+def test_the_tensor_constructor_names_what_it_takes_on_bad_arguments(args, error, message):
+    with pytest.raises(error, match=message):
+        xpnn.Tensor(*args)

@@ -9,13 +9,30 @@ import numpy as np
 from . import dtypes
 from ._tensor_inplace import InplaceMethods
 from ._tensor_methods import TensorMethods
-from ._utils import is_float, normalize_dim, shape_args
+from ._utils import is_float, legacy_constructor_args, normalize_dim, shape_args
 from .autograd.function import backward as _run_backward
 from .autograd.function import bind_tensor_class, is_scalar, python_scalar
 from .autograd.hooks import RemovableHandle
-from .backend import available_backend, backend_of, get_array_module, parse_to
+from .backend import available_backend, backend_of, current_backend, get_array_module, parse_to
 from .ops import arithmetic as A
 from .ops import elementwise as E
+
+
+def _legacy_constructor_array(args):
+    """The array of torch's legacy constructor, still common in older programs (``nn.Parameter(torch.Tensor(out,
+    in))`` before an init): ``Tensor(*sizes)`` (zeros here, where torch leaves the memory uninitialised),
+    ``Tensor(sequence)`` or ``Tensor()``, in the default float dtype on the current backend, as FloatTensor does."""
+    shape, data = legacy_constructor_args("Tensor", args)
+    xp, dtype = current_backend().xp, dtypes.get_default_dtype().dtype
+    if shape is not None:
+        return xp.zeros(shape, dtype=dtype)
+    if isinstance(data, Tensor):
+        raise TypeError("Tensor(tensor): use tensor.clone() for a copy, or tensor itself")
+    try:
+        host = np.asarray(data, dtype=dtype)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"Tensor(): expected sizes (ints) or one sequence of numbers, got {data!r} ({e})") from None
+    return xp.asarray(host)
 
 
 class Tensor(InplaceMethods, TensorMethods):
@@ -33,7 +50,12 @@ class Tensor(InplaceMethods, TensorMethods):
     )
     __array_priority__ = 1000  # numpy_array * tensor -> Tensor.__rmul__, not an object array
 
-    def __init__(self, data, requires_grad=False):
+    def __init__(self, *args, requires_grad=False):
+        # Inside xpnn: Tensor(array) or Tensor(array, requires_grad) wraps a backend array as it is.
+        if args and hasattr(args[0], "dtype") and not isinstance(args[0], Tensor) and len(args) <= 2:
+            data, requires_grad = args[0], args[1] if len(args) == 2 else requires_grad
+        else:
+            data = _legacy_constructor_array(args)
         self.array = data
         self.grad = None
         self.creator = None

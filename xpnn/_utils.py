@@ -3,6 +3,8 @@
 Nothing here imports from xpnn, so ops, Tensor, nn and optim all take from it without borrowing from a sibling.
 """
 
+import numbers
+
 import numpy as np
 
 
@@ -52,3 +54,25 @@ def sum_to(g, shape):
     axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
     g = g.sum(axis=axes, keepdims=True)
     return g.reshape(shape)
+
+
+def legacy_constructor_args(name, args):
+    """(shape, None) or (None, data) for torch's legacy constructors (``Tensor``, ``FloatTensor``, ...): sizes
+    (``(2, 3)``), one tuple of ints (a size, since xpnn's sizes are tuples: ``FloatTensor(x.size())``), nothing
+    (shape (0,)), or one sequence of data."""
+
+    def is_size(values):
+        return all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in values)
+
+    if not args or is_size(args):
+        shape = tuple(int(a) for a in args) or (0,)
+    elif len(args) == 1 and isinstance(args[0], tuple) and is_size(args[0]):
+        shape = tuple(int(a) for a in args[0])
+    elif len(args) == 1:
+        return None, args[0]
+    else:
+        got = ", ".join(type(a).__name__ for a in args)
+        raise TypeError(f"{name}(): expected sizes (ints) or one sequence of data, got ({got})")
+    if any(n < 0 for n in shape):
+        raise ValueError(f"{name}(): sizes must be >= 0, got {shape}")
+    return shape, None

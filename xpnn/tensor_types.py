@@ -4,10 +4,9 @@ data, and ``isinstance(t, FloatTensor)`` asks for a float32 tensor on that devic
 are plain tuples (there is no torch.Size), so a tuple of ints is a size (``FloatTensor(x.size())``), where torch
 reads ``FloatTensor((4, 1))`` as the data [4., 1.]."""
 
-import numbers
-
 from . import dtypes
 from ._tensor import Tensor
+from ._utils import legacy_constructor_args
 from .creation import empty, tensor
 
 
@@ -16,13 +15,10 @@ class _TensorType(type):
         return isinstance(obj, Tensor) and obj.dtype == cls.dtype and obj.device.type == cls.device
 
     def __call__(cls, *args):
-        if not args or all(isinstance(a, numbers.Integral) for a in args):
-            return empty(*(args or (0,)), dtype=cls.dtype, device=cls.device)  # empty() gives zeros in xpnn
-        if len(args) == 1 and isinstance(args[0], tuple) and all(isinstance(a, numbers.Integral) for a in args[0]):
-            return empty(args[0], dtype=cls.dtype, device=cls.device)  # FloatTensor(x.size())
-        if len(args) == 1:
-            return tensor(args[0], dtype=cls.dtype, device=cls.device)
-        raise TypeError(f"{cls.__name__}(): expected sizes (ints) or one sequence of data, got {args!r}")
+        shape, data = legacy_constructor_args(cls.__name__, args)
+        if shape is not None:
+            return empty(shape, dtype=cls.dtype, device=cls.device)  # empty() gives zeros in xpnn
+        return tensor(data, dtype=cls.dtype, device=cls.device)
 
     def __repr__(cls):
         return f"<class '{cls.__module__}.{cls.__qualname__}'>"
