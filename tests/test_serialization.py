@@ -340,6 +340,14 @@ def _metadata(**changes):
         ({METADATA_ENTRY: _metadata(version="1")}, "format version '1'"),
         ({METADATA_ENTRY: _metadata(root={"type": "pickle", "value": "os"})}, "unknown node type 'pickle'"),
         ({METADATA_ENTRY: _metadata(root={"type": "global", "name": "os.system"})}, "holds os.system, which xpnn.load"),
+        (  # xpnn's own, but no tensor function: a model calling what it holds must not save or download
+            {METADATA_ENTRY: _metadata(root={"type": "global", "name": "xpnn.serialization.save"})},
+            "holds xpnn.serialization.save, which xpnn.load does not build unless allowed",
+        ),
+        (
+            {METADATA_ENTRY: _metadata(root={"type": "global", "name": "xpnn.datasets._download.download"})},
+            "holds xpnn.datasets._download.download, which xpnn.load",
+        ),
         (
             {METADATA_ENTRY: _metadata(root={"type": "module", "name": "subprocess.Popen", "ref": 0, "state": {}})},
             "holds subprocess.Popen, which xpnn.load does not build unless allowed",
@@ -683,3 +691,10 @@ def test_torchs_module_paths_name_xpnns_classes():
     before = [p.numpy().copy() for p in lstm.parameters()]
     assert lstm.flatten_parameters() is None
     assert all(np.array_equal(a, p.numpy()) for a, p in zip(before, lstm.parameters()))
+
+
+@pytest.mark.parametrize("function", [xpnn.nn.functional.gelu, xpnn.tanh])
+def test_a_module_holding_a_tensor_function_loads_with_it(tmp_path, function):
+    layer = xpnn.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, activation=function)
+    xpnn.save(layer, tmp_path / "layer.npz")
+    assert xpnn.load(tmp_path / "layer.npz").activation is function

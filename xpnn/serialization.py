@@ -382,10 +382,19 @@ def safe_globals(safe_globals):
         _scoped_safe_globals.reset(token)
 
 
+#: Where the functions a checkpoint may name without weights_only=False live: tensor math only. A model calls
+#: what it holds (``self.activation(x)``), so a file must not be able to put, say, ``xpnn.save`` there.
+TENSOR_FUNCTION_MODULES = ("xpnn.functions", "xpnn.nn.functional")
+
+
+def _is_tensor_function_module(module_name):
+    return any(module_name == m or module_name.startswith(m + ".") for m in TENSOR_FUNCTION_MODULES)
+
+
 def _resolve_global(name, weights_only, path):
     """The class or function a checkpoint names. Loading a name runs no code from the file: it is looked up among
-    the allowed globals, or among xpnn's own layers and functions; with weights_only=False (you trust the file),
-    any Module subclass or function importable under that name."""
+    the allowed globals, or among xpnn's own layers and tensor functions (a layer's activation, say); with
+    weights_only=False (you trust the file), any Module subclass or function importable under that name."""
     allowed = {**_SAFE_GLOBALS, **_scoped_safe_globals.get()}
     if name in allowed:
         return allowed[name]
@@ -396,7 +405,9 @@ def _resolve_global(name, weights_only, path):
             found = getattr(importlib.import_module(module_name), qualname)
         except (ImportError, AttributeError):
             found = None
-        if (isinstance(found, type) and issubclass(found, Module)) or (own and inspect.isfunction(found)):
+        if (isinstance(found, type) and issubclass(found, Module)) or (
+            _is_tensor_function_module(module_name) and inspect.isfunction(found)
+        ):
             return found
         if own and isinstance(found, type) and issubclass(found, tuple) and hasattr(found, "_fields"):
             return found
