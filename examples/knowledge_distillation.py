@@ -19,6 +19,7 @@ than the teacher; the offline sample's 8,000 training images are few enough for 
 import time
 
 import common
+import mnist_cnn  # the MNIST CNN example, next to this script: its LeNet-5 is the teacher
 import numpy as np
 from tqdm import tqdm
 
@@ -26,24 +27,6 @@ import xpnn
 from xpnn import nn
 from xpnn.nn import functional as F
 from xpnn.utils.data import DataLoader, Dataset
-
-
-def make_teacher():
-    """LeNet-5, as in the MNIST CNN example."""
-    return nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding=2),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120),
-        nn.ReLU(),
-        nn.Linear(120, 84),
-        nn.ReLU(),
-        nn.Linear(84, 10),
-    )
 
 
 def make_student():
@@ -117,10 +100,10 @@ def main(argv=None):
     start = time.perf_counter()
     loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, seed=args.seed)
     if args.teacher:
-        teacher = make_teacher()
+        teacher = mnist_cnn.make_lenet()
         teacher.load_state_dict(xpnn.load(args.teacher))
     else:
-        teacher = train(make_teacher(), loader, args.teacher_epochs, args.lr, hard_loss, "teacher")
+        teacher = train(mnist_cnn.make_lenet(), loader, args.teacher_epochs, args.lr, hard_loss, "teacher")
     teacher_accuracy = common.evaluate(teacher, test_loader)
     print(f"teacher (LeNet-5): {eval_name} accuracy {teacher_accuracy:.2%}  ({time.perf_counter() - start:.1f} s)")
     with_teacher = WithTeacherLogits(train_set, logits_of(teacher, train_set))
