@@ -64,8 +64,7 @@ class Generator(nn.Module):
 
     def forward(self, z, labels=None):
         if self.conditional:
-            _check_labels("Generator", labels, len(z))
-            z = xpnn.cat([z, F.one_hot(labels, CLASSES).float()], dim=1)
+            z = xpnn.cat([z, _one_hot_digits("Generator", labels, len(z))], dim=1)
         return self.upsample(self.project(z).reshape(len(z), self.channels, 7, 7))
 
 
@@ -88,18 +87,20 @@ class Discriminator(nn.Module):
 
     def forward(self, images, labels=None):
         if self.conditional:
-            _check_labels("Discriminator", labels, len(images))
-            planes = F.one_hot(labels, CLASSES).float().reshape(len(images), CLASSES, 1, 1).expand(-1, -1, 28, 28)
+            one_hot = _one_hot_digits("Discriminator", labels, len(images))
+            planes = one_hot.reshape(len(images), CLASSES, 1, 1).expand(-1, -1, 28, 28)
             images = xpnn.cat([images, planes], dim=1)
         return self.features(images)
 
 
-def _check_labels(network, labels, n):
+def _one_hot_digits(network, labels, n):
+    """The digits of n images, one-hot as float rows (n, 10), for a conditional network."""
     if labels is None or tuple(labels.shape) != (n,):
         got = "none" if labels is None else f"shape {tuple(labels.shape)}"
         raise ValueError(
             f"conditional {network}: expected the digit of each of the {n} images, shape ({n},); got {got}"
         )
+    return F.one_hot(labels, CLASSES).float()
 
 
 def dcgan_init(module):
@@ -121,6 +122,11 @@ def digits(n):
     return xpnn.arange(n) % CLASSES
 
 
+def to_pixels(images):
+    """The generator's tanh output, in [-1, 1], as a float32 host array in [0, 1]."""
+    return ((images + 1) * 0.5).numpy()
+
+
 def generate(generator, n, batch_size=500):
     """``n`` generated digits as a float32 host array (n, 1, 28, 28) in [0, 1], in eval mode (a conditional
     generator is asked for every digit in turn)."""
@@ -129,7 +135,7 @@ def generate(generator, n, batch_size=500):
     with xpnn.no_grad():
         for i in range(0, n, batch_size):
             size = min(batch_size, n - i)
-            images.append(((generator(noise(size), digits(size)) + 1) * 0.5).numpy())
+            images.append(to_pixels(generator(noise(size), digits(size))))
     return np.concatenate(images)
 
 
@@ -245,7 +251,7 @@ def main(argv=None):
         history["generator loss"].append(g_total / steps)
         generator.eval()
         with xpnn.no_grad():
-            grid = ((generator(fixed, digits(64)) + 1) * 0.5).numpy()
+            grid = to_pixels(generator(fixed, digits(64)))
         save_grid(grid, os.path.join(args.out, f"epoch_{epoch:03d}.png"), f"DCGAN samples after epoch {epoch}")
         print(
             f"epoch {epoch:2d}  discriminator loss {d_total / steps:.3f}  generator loss {g_total / steps:.3f}  "
@@ -279,7 +285,10 @@ def main(argv=None):
         print(f"the same score of {len(real_images):,} real {held_out_name} digits: {real_score:.2f}")
         result.update(score=score, shares=shares, real_score=real_score)
     else:
-        print(f"no classifier at {args.classifier}; train one: python examples/mnist_cnn.py --save {args.classifier}")
+        print(
+            f"no classifier at {args.classifier}; train one: "
+            f"python examples/mnist_cnn.py --epochs 20 --save {args.classifier}"
+        )
     return result
 
 
