@@ -1,6 +1,6 @@
 """Convolution speed: LeNet-5 training epochs, and a sweep of single conv layers.
 
-    python -m benchmarks.cnn [--repeats 5] [--sweep-repeats 5] [--only lenet|sweep] [--data sample|fashion]
+    python -m benchmarks.cnn [--repeats 5] [--sweep-repeats 5] [--only lenet|sweep|methods] [--data sample|fashion]
                              [--batch 128] [--samples N] [--profile] [--json PATH]
     python -m benchmarks.cnn --rss-job xpnn|torch [--data fashion] [--json PATH]
 
@@ -10,7 +10,9 @@ interleaved between frameworks, medians reported. ``--data fashion`` trains on t
 
 Conv sweep (3x3, padding 1, batch 64): forward + backward (input and weight gradients) of one layer, the
 achieved GFLOP/s (3 GEMM-equivalents of 2*N*O*C*9*H*W each) and, on the CPU, the share of numpy's sgemm peak
-measured in the same run. ``--profile`` prints how the numpy backend runs LeNet's convolutions and where one
+measured in the same run. Methods (``--only methods``): forward + backward of layers from LeNet, the examples and
+the sweep on numpy, by rows and by im2col (xpnn/backend/conv_rows.py), and the one the backend picks.
+``--profile`` prints how the numpy backend runs LeNet's convolutions and where one
 epoch spends its time.
 
 ``--rss-job FRAMEWORK`` runs the memory job in a process that imports only that framework: 2 LeNet epochs and
@@ -44,6 +46,20 @@ from benchmarks.harness import (
 BATCH = 128
 SWEEP = [(3, 64, 32), (64, 64, 32), (64, 128, 16), (128, 128, 16)]  # (in, out channels, image size)
 SWEEP_BATCH = 64
+# (name, input shape, out channels, kernel, padding, whether the input gradient is needed): where the two portable
+# methods were compared to choose between them (conv_rows.MIN_K)
+METHOD_LAYERS = [
+    ("LeNet 1->6 5x5, 28x28", (128, 1, 28, 28), 6, 5, 2, False),
+    ("LeNet 6->16 5x5, 14x14", (128, 6, 14, 14), 16, 5, 0, True),
+    ("mnist_cnn 1->16 3x3, 28x28", (128, 1, 28, 28), 16, 3, 1, False),
+    ("mnist_cnn 16->32 3x3, 14x14", (128, 16, 14, 14), 32, 3, 1, True),
+    ("mnist_cnn 32->32 3x3, 14x14", (128, 32, 14, 14), 32, 3, 1, True),
+    ("mnist_cnn 32->64 3x3, 7x7", (128, 32, 7, 7), 64, 3, 1, True),
+    ("16->64 3x3, 7x7", (128, 16, 7, 7), 64, 3, 1, True),
+    ("DCGAN 32->1 3x3, 28x28", (64, 32, 28, 28), 1, 3, 1, True),
+    ("sweep 64->128 3x3, 16x16", (64, 64, 16, 16), 128, 3, 1, True),
+    ("sweep 128->128 3x3, 16x16", (64, 128, 16, 16), 128, 3, 1, True),
+]
 
 
 def lenet(nn):
@@ -153,6 +169,40 @@ def sweep_table(repeats):
     )
 
 
+def methods_table(repeats):
+    """Each METHOD_LAYERS layer on numpy by rows and by im2col, interleaved: ms per forward + backward."""
+    from xpnn.backend import conv_kernels, conv_rows
+
+    rows = []
+    for name, x_shape, c_out, k, padding, need_input in METHOD_LAYERS:
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal(x_shape, dtype=np.float32)
+        w = rng.standard_normal((c_out, x_shape[1], k, k), dtype=np.float32) * 0.1
+        geometry = conv_kernels.ConvGeometry((1, 1), (padding, padding), (1, 1), 1)
+        chosen = "rows" if conv_rows.pays(x.shape, w.shape, geometry) else "im2col"
+
+        def step(min_k):
+            def run():
+                saved, conv_rows.MIN_K = conv_rows.MIN_K, min_k
+                try:
+                    y, kept = conv_kernels.conv2d_forward(np, x, w, None, geometry, keep_cols=True)
+                    conv_kernels.conv2d_backward(np, x, w, y, geometry, kept, need_input, True)
+                finally:
+                    conv_rows.MIN_K = saved
+
+            return run, None
+
+        times = interleaved({"rows": step(0), "im2col": step(float("inf"))}, repeats)
+        record(f"conv method, {name}: forward + backward", times, "s/step", chosen=chosen)
+        ms = {method: median(t) * 1e3 for method, t in times.items()}
+        rows.append([name, f"{ms['rows']:.2f}", f"{ms['im2col']:.2f}", f"{ms['rows'] / ms['im2col']:.2f}", chosen])
+    print_table(
+        f"Portable conv methods on numpy, forward + backward, median of {repeats} ({machine_line()})",
+        ["layer (batch 128; DCGAN, sweep 64)", "rows ms", "im2col ms", "rows/im2col", "chosen"],
+        rows,
+    )
+
+
 def print_conv_plans(batch):
     """How the numpy backend runs each LeNet convolution at this batch size (the choices it makes by shape)."""
     from xpnn.backend import conv_kernels
@@ -214,7 +264,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="LeNet epochs per framework")
     parser.add_argument("--sweep-repeats", type=int, default=5, help="timed steps per framework and layer")
-    parser.add_argument("--only", choices=["lenet", "sweep"], default=None)
+    parser.add_argument("--only", choices=["lenet", "sweep", "methods"], default=None)
     parser.add_argument("--batch", type=int, default=BATCH, help="LeNet batch size")
     parser.add_argument("--samples", type=int, default=None, help="train LeNet on the first SAMPLES images only")
     parser.add_argument("--profile", action="store_true", help="also profile one LeNet epoch on numpy")
@@ -225,10 +275,12 @@ def main():
     if args.rss_job:
         rss_job(args.rss_job, args.data)
     else:
-        if args.only != "sweep":
+        if args.only in (None, "lenet"):
             lenet_table(args.repeats, args.data, args.batch, args.samples)
-        if args.only != "lenet":
+        if args.only in (None, "sweep"):
             sweep_table(args.sweep_repeats)
+        if args.only == "methods":
+            methods_table(args.sweep_repeats)
         if args.profile:
             profile_epoch(args.data)
     if args.json:

@@ -27,3 +27,13 @@ def backend(request):
 @pytest.fixture(autouse=True)
 def _seeded():
     xpnn.manual_seed(0)
+
+
+@pytest.fixture(params=["im2col", "rows"])
+def conv_method(request, monkeypatch):
+    """The portable convolution method under test: im2col everywhere, or by rows wherever a layer allows it
+    (whatever the depth of its GEMMs, which alone picks the method otherwise)."""
+    from xpnn.backend import conv_rows
+
+    monkeypatch.setattr(conv_rows, "MIN_K", 0 if request.param == "rows" else float("inf"))
+    return request.param

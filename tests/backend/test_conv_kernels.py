@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import xpnn
-from xpnn.backend import conv_kernels, cudnn, current_backend, scratch
+from xpnn.backend import conv_kernels, conv_rows, cudnn, current_backend, scratch
 from xpnn.backend.conv_kernels import ConvGeometry
 from xpnn.nn import functional as F
 
@@ -207,3 +207,45 @@ def test_chunks_and_gemm_blocks_give_the_same_convolution(backend, monkeypatch, 
     got = conv_kernels.conv2d_backward(be.xp, x, w, gy, geometry, cols)
     for a, e in zip((y, *got), (want_y, *want)):
         np.testing.assert_allclose(be.to_host(a), be.to_host(e), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "x_shape, w_shape, geometry, by_rows",
+    [
+        ((2, 16, 8, 8), (8, 16, 3, 3), ConvGeometry((1, 1), (1, 1), (1, 1), 1), True),
+        ((2, 16, 8, 8), (8, 16, 3, 3), ConvGeometry((1, 1), (0, 2), (1, 2), 1), True),  # dilated width
+        ((2, 16, 8, 8), (8, 16, 3, 3), ConvGeometry((2, 1), (1, 1), (1, 1), 1), False),  # stride
+        ((2, 16, 8, 8), (8, 8, 3, 3), ConvGeometry((1, 1), (1, 1), (1, 1), 2), False),  # groups
+        ((2, 16, 8, 8), (8, 16, 3, 3), ConvGeometry((1, 1), (1, 1), (2, 1), 1), False),  # dilated height
+        ((2, 16, 8, 8), (8, 16, 3, 3), ConvGeometry((1, 1), (3, 1), (1, 1), 1), False),  # padding past the kernel
+        ((2, 6, 8, 8), (8, 6, 5, 5), ConvGeometry((1, 1), (0, 0), (1, 1), 1), False),  # LeNet's shallow K = 30
+    ],
+)
+def test_the_rows_method_is_chosen_where_it_can_run_and_pays(x_shape, w_shape, geometry, by_rows):
+    assert conv_rows.pays(x_shape, w_shape, geometry) == by_rows
+    plan = conv_kernels.describe_plan(
+        x_shape, w_shape, geometry.stride, geometry.padding, geometry.dilation, geometry.groups
+    )
+    assert plan.startswith("by rows") == by_rows
+
+
+@pytest.mark.parametrize("workspace", [1, 30_000, 2**30])
+def test_the_rows_method_matches_im2col_in_any_chunks(backend, monkeypatch, workspace):
+    """y, gx and gw by rows (one image per chunk, a few, or the whole batch; the forward pass's rows kept or made
+    again) equal im2col's, for a layer with a dilated, non-square kernel and uneven padding."""
+    be = current_backend()
+    rng = np.random.default_rng(0)
+    x, w = be.asarray(rng.standard_normal((5, 3, 7, 9))), be.asarray(rng.standard_normal((4, 3, 2, 3)))
+    b = be.asarray(rng.standard_normal(4))
+    geometry = ConvGeometry((1, 1), (1, 2), (1, 2), 1)
+    results = {}
+    for min_k in (float("inf"), 0):
+        monkeypatch.setattr(conv_rows, "MIN_K", min_k)
+        monkeypatch.setattr(conv_kernels, "WORKSPACE_BYTES", workspace if min_k == 0 else 2**30)
+        y, kept = conv_kernels.conv2d_forward(be.xp, x, w, b, geometry, keep_cols=True)
+        gy = be.asarray(np.random.default_rng(1).standard_normal(y.shape))
+        grads = conv_kernels.conv2d_backward(be.xp, x, w, gy, geometry, kept)
+        again = conv_kernels.conv2d_backward(be.xp, x, w, gy, geometry, None, need_input=False)[1]
+        results[min_k] = [be.to_host(a) for a in (y, *grads, again)]
+    for got, want in zip(results[0], results[float("inf")]):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)

@@ -26,6 +26,9 @@ CONV_CASES = [
     (6, 4, (3, 2), 1, (1, 0), (2, 1), 2, (2, 6, 8, 7)),
     (3, 3, 3, 1, 1, 1, 3, (1, 3, 5, 6)),
     (3, 2, 2, 1, 2, 1, 1, (2, 3, 4, 5)),  # padding beyond the kernel: col2im after all
+    # stride 1, one group, padding within the kernel: what the rows method runs (also with a dilated width)
+    (4, 3, (2, 3), 1, (1, 2), (1, 2), 1, (2, 4, 6, 7)),
+    (3, 4, 5, 1, 2, 1, 1, (2, 3, 6, 9)),
 ]
 
 
@@ -50,7 +53,7 @@ def _check_forward_backward(torch, ours, theirs, shape, atol=1e-4):
 
 
 @pytest.mark.parametrize("cin, cout, k, s, p, d, g, shape", CONV_CASES)
-def test_conv2d_matches_torch(backend, cin, cout, k, s, p, d, g, shape):
+def test_conv2d_matches_torch(backend, conv_method, cin, cout, k, s, p, d, g, shape):
     ours = nn.Conv2d(cin, cout, k, stride=s, padding=p, dilation=d, groups=g)
     torch, theirs = _torch_pair("Conv2d", ours, cin, cout, k, stride=s, padding=p, dilation=d, groups=g)
     _check_forward_backward(torch, ours, theirs, shape)
@@ -92,10 +95,12 @@ def test_string_padding_matches_torch(backend, padding, kernel):
     _check_forward_backward(torch, ours, theirs, (2, 2, 6, 7))
 
 
-def test_conv2d_gradcheck(backend):
+def test_conv2d_gradcheck(backend, conv_method):
     rng = np.random.default_rng(0)
     x, w, b = rng.standard_normal((2, 2, 5, 4)), rng.standard_normal((3, 2, 3, 2)), rng.standard_normal(3)
     gradcheck(lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1), x, w, b)
+    # stride 1, a dilated kernel width and padding within the kernel: what the rows method runs
+    gradcheck(lambda x, w, b: F.conv2d(x, w, b, padding=(1, 2), dilation=(1, 2)), x, w, b)
     gradcheck(
         lambda x, w: F.conv2d(x, w, dilation=(1, 2), groups=2),
         rng.standard_normal((1, 4, 5, 6)),

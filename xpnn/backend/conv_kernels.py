@@ -1,5 +1,9 @@
 """Portable 2-D convolution kernels: im2col through stride tricks and batched GEMMs, written once against xp.
 
+Methods. conv2d_forward/backward run a stride-1 layer with deep enough GEMMs by rows (conv_rows.py: GEMMs over
+output rows on views of the input, no column matrix) and every other layer by im2col, described here; the
+choice depends on the shapes only, as cuDNN picks an algorithm (describe_plan says which).
+
 Layout. The column matrix has one row per (input channel, kernel row, kernel column) and one column per output
 pixel, ordered (image, output row, output column): ``cols[C*kh*kw, N*Ho*Wc]``. Channels outermost makes the
 grouped GEMM a plain batched matmul (groups split the rows); the pixel axis is split into blocks of a few images,
@@ -22,6 +26,7 @@ input, GEMM results, column gradients) is scratch memory reused from call to cal
 
 import collections
 
+from . import conv_rows
 from .scratch import scratch
 
 #: Output pixels per GEMM (see images_per_gemm).
@@ -150,24 +155,35 @@ def image_chunks(lay, itemsize):
 
 
 def describe_plan(x_shape, weight_shape, stride=1, padding=0, dilation=1, groups=1, itemsize=4):
-    """In words, how conv2d_forward/backward run a layer of these shapes: chunks, GEMM blocks, input gradient."""
+    """In words, how conv2d_forward/backward run a layer of these shapes: the method (by rows or by im2col),
+    chunks, GEMM blocks, input gradient."""
     pairs = [(v, v) if isinstance(v, int) else tuple(v) for v in (stride, padding, dilation)]
     geometry = ConvGeometry(*pairs, groups)
+    if conv_rows.pays(x_shape, weight_shape, geometry):
+        chunks = conv_rows.image_chunks(x_shape, weight_shape, geometry, itemsize, WORKSPACE_BYTES)
+        return (
+            f"by rows, no column matrix: {len(chunks)} chunk(s) of <= {chunks[0].stop} images under the "
+            f"{WORKSPACE_BYTES >> 20} MiB workspace, GEMMs with K = {weight_shape[2] * x_shape[1]} per kernel "
+            f"column, input gradient by a convolution of gy"
+        )
     lay = _Layout.of(x_shape, weight_shape, geometry)
     chunks = image_chunks(lay, itemsize)
     per = images_per_gemm(lay._replace(N=chunks[0].stop))
     input_grad = "a convolution of gy" if _input_grad_by_convolution_pays(lay, geometry) else "GEMM + col2im"
     return (
-        f"{len(chunks)} chunk(s) of <= {chunks[0].stop} images under the {WORKSPACE_BYTES >> 20} MiB workspace, "
-        f"{per} image(s) ({per * lay.Ho * lay.Wc} columns) per GEMM, {'padded' if lay.Wc != lay.Wo else 'exact'} "
-        f"width {lay.Wc}, input gradient by {input_grad}"
+        f"by im2col: {len(chunks)} chunk(s) of <= {chunks[0].stop} images under the {WORKSPACE_BYTES >> 20} MiB "
+        f"workspace, {per} image(s) ({per * lay.Ho * lay.Wc} columns) per GEMM, "
+        f"{'padded' if lay.Wc != lay.Wo else 'exact'} width {lay.Wc}, input gradient by {input_grad}"
     )
 
 
 def conv2d_forward(xp, x, weight, bias, geometry, keep_cols=False):
-    """y = conv2d(x, weight) + bias as batched GEMMs, over chunks of the batch under the workspace limit. Returns
-    (y, cols): the column matrix when keep_cols and the batch fits one chunk (for the weight gradient), else None
-    so that it is freed at once (the weight gradient then computes it again chunk by chunk)."""
+    """y = conv2d(x, weight) + bias, by rows (conv_rows.py) where that pays, else as batched GEMMs over im2col
+    chunks under the workspace limit. Returns (y, kept): for the weight gradient when keep_cols and the batch fits
+    one chunk, the column matrix (or rows of x); else None so that it is freed at once (the weight gradient then
+    makes it again chunk by chunk)."""
+    if conv_rows.pays(x.shape, weight.shape, geometry):
+        return _forward_by_rows(xp, x, weight, bias, geometry, keep_cols)
     lay = _Layout.of(x.shape, weight.shape, geometry)
     chunks = image_chunks(lay, x.dtype.itemsize)
     keep = keep_cols and len(chunks) == 1
@@ -176,6 +192,16 @@ def conv2d_forward(xp, x, weight, bias, geometry, keep_cols=False):
         cols = im2col(xp, x[part], weight.shape, geometry, keep=keep)
         _forward_gemm(xp, cols, weight, bias, _Layout.of(x[part].shape, weight.shape, geometry), geometry, out[part])
     return out, (cols if keep else None)
+
+
+def _forward_by_rows(xp, x, weight, bias, geometry, keep_rows):
+    lay = _Layout.of(x.shape, weight.shape, geometry)
+    chunks = conv_rows.image_chunks(x.shape, weight.shape, geometry, x.dtype.itemsize, WORKSPACE_BYTES)
+    keep = keep_rows and len(chunks) == 1
+    out = xp.empty((lay.N, lay.O, lay.Ho, lay.Wo), dtype=x.dtype)
+    for part in chunks:
+        rows = conv_rows.forward(xp, x[part], weight, bias, geometry, out[part], keep)
+    return out, (rows if keep else None)
 
 
 def _forward_gemm(xp, cols, weight, bias, lay, geometry, out):
@@ -188,6 +214,8 @@ def _forward_gemm(xp, cols, weight, bias, lay, geometry, out):
 def conv2d_backward(xp, x, weight, gy, geometry, cols=None, need_input=True, need_weight=True):
     """Gradients (gx, gw) of conv2d for the output gradient gy (None where not needed). ``cols`` is the column
     matrix kept by the forward pass; without it the weight gradient recomputes it, chunk by chunk."""
+    if conv_rows.pays(x.shape, weight.shape, geometry):
+        return _backward_by_rows(xp, x, weight, gy, geometry, cols, need_input, need_weight)
     lay = _Layout.of(x.shape, weight.shape, geometry)
     by_convolution = need_input and _input_grad_by_convolution_pays(lay, geometry)
     gx = gw = None
@@ -206,6 +234,17 @@ def conv2d_backward(xp, x, weight, gy, geometry, cols=None, need_input=True, nee
                 gw += _weight_grad(xp, part_cols, gy_cols, weight.shape, part_lay, geometry.groups)
             if need_input and not by_convolution:
                 _input_grad(xp, gy_cols, weight, part_lay, geometry, gx[part])
+    return gx, gw
+
+
+def _backward_by_rows(xp, x, weight, gy, geometry, rows, need_input, need_weight):
+    """conv2d_backward of a layer run by rows: gx a convolution of gy, gw chunk by chunk (``rows``: forward's)."""
+    gx = _input_grad_by_convolution(xp, gy, weight, geometry) if need_input else None
+    gw = None
+    if need_weight:
+        gw = xp.zeros(weight.shape, dtype=weight.dtype)
+        for part in conv_rows.image_chunks(x.shape, weight.shape, geometry, x.dtype.itemsize, WORKSPACE_BYTES):
+            gw += conv_rows.weight_grad(xp, x[part], weight, gy[part], geometry, rows)
     return gx, gw
 
 
