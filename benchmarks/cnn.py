@@ -1,12 +1,15 @@
-"""Convolution speed: LeNet-5 training epochs, and a sweep of single conv layers.
+"""Convolution speed: LeNet-5 and conv-BN CNN training epochs, and a sweep of single conv layers.
 
-    python -m benchmarks.cnn [--repeats 5] [--sweep-repeats 5] [--only lenet|sweep|methods] [--data sample|fashion]
+    python -m benchmarks.cnn [--repeats 5] [--sweep-repeats 5] [--only lenet|convbn|sweep|methods]
+                             [--data sample|fashion]
                              [--batch 128] [--samples N] [--profile] [--json PATH]
     python -m benchmarks.cnn --rss-job xpnn|torch [--data fashion] [--json PATH]
 
 LeNet-5 (conv5-relu-pool-conv5-relu-pool-120-84-10, Adam 1e-3, batch 128): seconds per epoch, xpnn on numpy vs
 PyTorch on the CPU (same thread count), and xpnn on cupy vs PyTorch CUDA where a GPU is present; epochs
 interleaved between frameworks, medians reported. ``--data fashion`` trains on the full Fashion-MNIST.
+``--only convbn``: the same for examples/mnist_cnn.py's network (four 3x3 conv-BatchNorm-ReLU layers), built from
+the PyTorch twin in benchmarks/fashion_mnist_parity.py, which takes xpnn as well as torch.
 
 Conv sweep (3x3, padding 1, batch 64): forward + backward (input and weight gradients) of one layer, the
 achieved GFLOP/s (3 GEMM-equivalents of 2*N*O*C*9*H*W each) and, on the CPU, the share of numpy's sgemm peak
@@ -91,6 +94,17 @@ def lenet_table(repeats, data, batch=BATCH, samples=None):
     x, y = x[:samples], y[:samples]
     torch = torch_or_none()
     training_epoch_table(f"LeNet-5 ({data})", xpnn_lenet, lambda: lenet(torch.nn), x, y, batch, repeats)
+
+
+def conv_bn_table(repeats, data, batch=BATCH, samples=None):
+    import xpnn
+    from benchmarks.fashion_mnist_parity import torch_twin
+
+    x, y = image_arrays(data)
+    x, y = x[:samples], y[:samples]
+    torch = torch_or_none()
+    title = f"conv-BN CNN of mnist_cnn.py ({data})"
+    training_epoch_table(title, lambda: torch_twin(xpnn), lambda: torch_twin(torch), x, y, batch, repeats)
 
 
 def sgemm_peak(repeats):
@@ -264,7 +278,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="LeNet epochs per framework")
     parser.add_argument("--sweep-repeats", type=int, default=5, help="timed steps per framework and layer")
-    parser.add_argument("--only", choices=["lenet", "sweep", "methods"], default=None)
+    parser.add_argument("--only", choices=["lenet", "convbn", "sweep", "methods"], default=None)
     parser.add_argument("--batch", type=int, default=BATCH, help="LeNet batch size")
     parser.add_argument("--samples", type=int, default=None, help="train LeNet on the first SAMPLES images only")
     parser.add_argument("--profile", action="store_true", help="also profile one LeNet epoch on numpy")
@@ -277,6 +291,8 @@ def main():
     else:
         if args.only in (None, "lenet"):
             lenet_table(args.repeats, args.data, args.batch, args.samples)
+        if args.only == "convbn":
+            conv_bn_table(args.repeats, args.data, args.batch, args.samples)
         if args.only in (None, "sweep"):
             sweep_table(args.sweep_repeats)
         if args.only == "methods":
