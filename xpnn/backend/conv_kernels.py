@@ -31,7 +31,7 @@ from .scratch import scratch
 
 #: Output pixels per GEMM (see images_per_gemm).
 GEMM_COLUMNS = 2048
-#: Bytes of column matrix one convolution may hold at once (see image_chunks).
+#: Bytes of column matrix (or, by rows, GEMM results) one convolution may hold at once (see image_chunks).
 WORKSPACE_BYTES = 16 * 2**20
 
 ConvGeometry = collections.namedtuple("ConvGeometry", ["stride", "padding", "dilation", "groups"])
@@ -149,9 +149,17 @@ def _col2im(xp, dcols, lay, geometry, out):
 def image_chunks(lay, itemsize):
     """Slices of the batch whose column matrix fits WORKSPACE_BYTES (at least one image each), so that the memory
     of a convolution stops growing with the batch size (as cuDNN bounds its workspace)."""
-    per_image = lay.C * lay.kh * lay.kw * lay.Ho * lay.Wc * itemsize
-    n = max(1, WORKSPACE_BYTES // per_image)
-    return [slice(i, min(i + n, lay.N)) for i in range(0, lay.N, n)]
+    return _chunks(lay.N, lay.C * lay.kh * lay.kw * lay.Ho * lay.Wc * itemsize)
+
+
+def _rows_chunks(x_shape, weight_shape, geometry, itemsize):
+    """image_chunks for a layer run by rows, whose workspace is its GEMM results."""
+    return _chunks(x_shape[0], conv_rows.bytes_per_image(x_shape, weight_shape, geometry, itemsize))
+
+
+def _chunks(n_images, bytes_per_image):
+    n = max(1, WORKSPACE_BYTES // bytes_per_image)
+    return [slice(i, min(i + n, n_images)) for i in range(0, n_images, n)]
 
 
 def describe_plan(x_shape, weight_shape, stride=1, padding=0, dilation=1, groups=1, itemsize=4):
@@ -160,7 +168,7 @@ def describe_plan(x_shape, weight_shape, stride=1, padding=0, dilation=1, groups
     pairs = [(v, v) if isinstance(v, int) else tuple(v) for v in (stride, padding, dilation)]
     geometry = ConvGeometry(*pairs, groups)
     if conv_rows.pays(x_shape, weight_shape, geometry):
-        chunks = conv_rows.image_chunks(x_shape, weight_shape, geometry, itemsize, WORKSPACE_BYTES)
+        chunks = _rows_chunks(x_shape, weight_shape, geometry, itemsize)
         return (
             f"by rows, no column matrix: {len(chunks)} chunk(s) of <= {chunks[0].stop} images under the "
             f"{WORKSPACE_BYTES >> 20} MiB workspace, GEMMs with K = {weight_shape[2] * x_shape[1]} per kernel "
@@ -196,7 +204,7 @@ def conv2d_forward(xp, x, weight, bias, geometry, keep_cols=False):
 
 def _forward_by_rows(xp, x, weight, bias, geometry, keep_rows):
     lay = _Layout.of(x.shape, weight.shape, geometry)
-    chunks = conv_rows.image_chunks(x.shape, weight.shape, geometry, x.dtype.itemsize, WORKSPACE_BYTES)
+    chunks = _rows_chunks(x.shape, weight.shape, geometry, x.dtype.itemsize)
     keep = keep_rows and len(chunks) == 1
     out = xp.empty((lay.N, lay.O, lay.Ho, lay.Wo), dtype=x.dtype)
     for part in chunks:
@@ -243,7 +251,7 @@ def _backward_by_rows(xp, x, weight, gy, geometry, rows, need_input, need_weight
     gw = None
     if need_weight:
         gw = xp.zeros(weight.shape, dtype=weight.dtype)
-        for part in conv_rows.image_chunks(x.shape, weight.shape, geometry, x.dtype.itemsize, WORKSPACE_BYTES):
+        for part in _rows_chunks(x.shape, weight.shape, geometry, x.dtype.itemsize):
             gw += conv_rows.weight_grad(xp, x[part], weight, gy[part], geometry, rows)
     return gx, gw
 

@@ -18,7 +18,7 @@ gw[:, :, :, j] = sum over ho of X[ho, j] @ G[ho].T. (The input gradient of a str
 which conv_kernels.py computes, by rows where that pays.) The rows must be one stride apart, so this needs stride
 1, no vertical dilation and one group; conv_kernels.py decides where it is used (see ``pays``).
 
-A batch whose GEMM results would pass the workspace runs in chunks of images, as im2col does.
+A batch whose GEMM results would pass the workspace runs in chunks of images (conv_kernels.py), as im2col does.
 """
 
 from .scratch import scratch
@@ -48,11 +48,10 @@ def _sizes(x_shape, weight_shape, geometry):
     return N, C, O, kh, kw, Hp, Wp, Hp - kh + 1, Wp - dw * (kw - 1)
 
 
-def image_chunks(x_shape, weight_shape, geometry, itemsize, workspace_bytes):
-    """Slices of the batch whose GEMM results (Y and one term of its sum) fit the workspace, one image at least."""
-    N, _, O, _, _, _, Wp, Ho, _ = _sizes(x_shape, weight_shape, geometry)
-    n = max(1, workspace_bytes // (2 * Ho * O * Wp * itemsize))
-    return [slice(i, min(i + n, N)) for i in range(0, N, n)]
+def bytes_per_image(x_shape, weight_shape, geometry, itemsize):
+    """Workspace one image takes: its GEMM results, Y and one term of its sum (conv_kernels chunks the batch)."""
+    _, _, O, _, _, _, Wp, Ho, _ = _sizes(x_shape, weight_shape, geometry)
+    return 2 * Ho * O * Wp * itemsize
 
 
 def to_rows(xp, x, weight_shape, geometry, keep):

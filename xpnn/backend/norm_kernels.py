@@ -24,9 +24,9 @@ def _channel_sum(a):
 
 
 def _channel_dot(xp, a, b):
-    """Sum over every axis but 1 of a * b (both C-contiguous, same shape), without the product as an array: one
-    dot product per (image, channel) plane as a batched matmul, then a sum over the images. Measured on a
-    (128, 16, 28, 28) float32 batch: 0.57 ms, against 1.0 ms for a multiply and a sum."""
+    """Sum over every axis but 1 of a * b (same shape; reshape copies one that is not C-contiguous), without the
+    product as an array: one dot product per (image, channel) plane as a batched matmul, then a sum over the
+    images. Measured on a (128, 16, 28, 28) float32 batch: 0.57 ms, against 1.0 ms for a multiply and a sum."""
     if a.ndim == 2:
         return (a * b).sum(axis=0)
     n, c = a.shape[:2]
